@@ -1,0 +1,41 @@
+# Developer entry points. ./build.sh installs the packages, then calls these.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+POCKER_BIN = $(BUILD)/pocker/pocker
+CMAKE_FLAGS ?=
+
+.PHONY: all build run test unit labs lessons clean
+
+all: build
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# An interactive busybox shell on a terminal; otherwise a short demonstration.
+run: build
+	@if [ -t 0 ]; then \
+	  echo "pocker: starting a busybox shell in a container (type exit to leave)"; \
+	  $(POCKER_BIN) run -it --rm busybox sh; \
+	else \
+	  $(POCKER_BIN) run --rm busybox sh -c \
+	    'echo "hello from a pocker container"; echo "root: $$(ls /)"; echo "pid: $$$$  hostname: $$(hostname)"; id'; \
+	fi
+
+# Every test: unit tests, lesson examples and lab tests. Warnings are errors here.
+test:
+	cmake -S . -B $(BUILD) -G Ninja -DPOCKER_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+	ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure --timeout 300
+
+unit: build
+	ctest --test-dir $(BUILD) -L unit -j $(JOBS) --output-on-failure
+labs: build
+	ctest --test-dir $(BUILD) -L lab -j $(JOBS) --output-on-failure
+lessons: build
+	ctest --test-dir $(BUILD) -L lesson -j $(JOBS) --output-on-failure
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,29 @@
+// The CLI: each subcommand registers its flags and a handler. Flags only
+// fill a ContainerSpec; the core never sees CLI11.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace pocker::cli {
+
+/// Options every command sees.
+struct Globals {
+  std::string root;
+  bool trace = false;
+  std::string log_level = "warn";
+};
+
+/// A handler returns the process exit code.
+using Handler = std::function<int()>;
+
+/// Each add_* registers one subcommand on `app` and sets `handler` when
+/// that subcommand is the one chosen.
+void add_run(CLI::App& app, const Globals& globals, Handler& handler);
+
+/// Prints `pocker: <message>` on stderr, one line.
+void print_error(const std::string& message);
+
+}  // namespace pocker::cli

@@ -1,0 +1,121 @@
+// `pocker run`: flags in, one validated ContainerSpec out, then the runtime.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "commands.hpp"
+#include "pocker/image.hpp"
+#include "pocker/runtime.hpp"
+#include "pocker/spec.hpp"
+
+extern char** environ;
+
+namespace pocker::cli {
+namespace {
+
+struct RunFlags {
+  bool interactive = false;
+  bool terminal = false;
+  bool remove = false;
+  std::vector<std::string> env;
+  std::vector<std::string> env_files;
+  std::string workdir;
+  std::string user;
+  std::string rootfs;
+};
+
+// --env-file: KEY=VALUE lines; blank lines and # comments are skipped.
+Result<void> read_env_file(const std::string& path, std::vector<std::string>& out) {
+  std::ifstream in(path);
+  if (!in) return sys_error("open env file {}", path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    out.push_back(line);
+  }
+  return ok();
+}
+
+// Everything after the flags: IMAGE [COMMAND [ARG...]], or with --rootfs
+// just COMMAND [ARG...].
+Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> rest,
+                                const Globals& globals) {
+  if (!rest.empty() && rest[0].size() > 1 && rest[0][0] == '-') {
+    return user_error("run: unknown flag {}", rest[0]);
+  }
+  ContainerSpec spec;
+  spec.id = new_container_id();
+  if (flags.rootfs.empty()) {
+    if (rest.empty()) return user_error("run: an image name is required (try: pocker run busybox)");
+    spec.image = rest.front();
+    rest.erase(rest.begin());
+    spec.rootfs = TRY(image_rootfs(StoreRoot{globals.root}, spec.image));
+    spec.rootfs_is_image = true;
+  } else {
+    struct stat st;
+    if (::stat(flags.rootfs.c_str(), &st) < 0) return sys_error("rootfs {}", flags.rootfs);
+    if (!S_ISDIR(st.st_mode)) return user_error("rootfs {}: not a directory", flags.rootfs);
+    char* real = ::realpath(flags.rootfs.c_str(), nullptr);
+    spec.rootfs = real ? real : flags.rootfs;
+    ::free(real);
+  }
+  // An image would bring its default command; the busybox image's is sh.
+  spec.process.args = rest.empty() ? std::vector<std::string>{"sh"} : rest;
+
+  std::vector<std::string> env;
+  for (const auto& file : flags.env_files) TRY(read_env_file(file, env));
+  env.insert(env.end(), flags.env.begin(), flags.env.end());
+  spec.process.env = TRY(build_env(env, environ));
+  if (flags.terminal) spec.process.env.push_back("TERM=xterm");
+  if (!flags.workdir.empty()) {
+    if (flags.workdir[0] != '/') return user_error("run: -w {}: must be an absolute path", flags.workdir);
+    spec.process.cwd = flags.workdir;
+  }
+  spec.process.user = flags.user;
+  spec.process.interactive = flags.interactive;
+  spec.process.terminal = flags.terminal;
+  return spec;
+}
+
+}  // namespace
+
+void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
+  auto flags = std::make_shared<RunFlags>();
+  CLI::App* run = app.add_subcommand("run", "run a command in a new container");
+  run->footer("Usage: pocker run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+              "       pocker run [OPTIONS] --rootfs DIR [COMMAND [ARG...]]");
+  run->set_help_flag("--help", "print this help");
+  // Stop at the image name: everything after it belongs to the command.
+  run->prefix_command();
+
+  run->add_flag("-i,--interactive", flags->interactive, "keep stdin attached");
+  run->add_flag("-t,--tty", flags->terminal, "use the terminal (a pty comes with lv1)");
+  run->add_flag("--rm", flags->remove, "remove the container when it exits");
+  run->add_option("-e,--env", flags->env, "set an environment variable (KEY=VALUE, or KEY to copy)")
+      ->allow_extra_args(false);
+  run->add_option("--env-file", flags->env_files, "read environment variables from a file")
+      ->allow_extra_args(false);
+  run->add_option("-w,--workdir", flags->workdir, "working directory inside the container");
+  run->add_option("-u,--user", flags->user, "UID[:GID] or NAME[:GROUP] to run as");
+  run->add_option("--rootfs", flags->rootfs, "run on this directory instead of an image");
+
+  run->callback([run, flags, &globals, &handler] {
+    handler = [run, flags, &globals] {
+      auto spec = make_spec(*flags, run->remaining(), globals);
+      if (!spec) {
+        print_error(spec.error().message());
+        return static_cast<int>(kExitPockerFailed);
+      }
+      auto outcome = run_container(spec.value());
+      if (!outcome) {
+        print_error(outcome.error().message());
+        return static_cast<int>(kExitPockerFailed);
+      }
+      if (!outcome.value().failure.empty()) print_error(outcome.value().failure);
+      return outcome.value().exit_code;
+    };
+  });
+}
+
+}  // namespace pocker::cli

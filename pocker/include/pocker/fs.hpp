@@ -1,0 +1,29 @@
+/// @file
+/// @brief Small file-system helpers that report errors as Result.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "pocker/error.hpp"
+
+namespace pocker {
+
+/// mkdir -p with `mode` for the directories it creates.
+Result<void> make_dirs(const std::string& path, mode_t mode = 0755);
+/// mkdtemp(prefix + "XXXXXX"); returns the new directory.
+Result<std::string> make_temp_dir(const std::string& prefix);
+/// rm -rf that stays on one file system and never follows symlinks.
+Result<void> remove_tree(const std::string& path);
+/// Reads a whole (small) file.
+Result<std::string> read_file(const std::string& path);
+/// Writes `data` to an existing file, as one write(2) (what cgroup and
+/// /proc files need); traced when --trace is on.
+Result<void> write_file(const std::string& path, const std::string& data);
+/// Creates or truncates `path` with `mode` and writes `data` atomically
+/// (temporary file + rename).
+Result<void> write_file_atomic(const std::string& path, const std::string& data,
+                               mode_t mode = 0644);
+
+}  // namespace pocker

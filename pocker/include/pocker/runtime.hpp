@@ -1,0 +1,31 @@
+/// @file
+/// @brief Running a container from a ContainerSpec.
+#pragma once
+
+#include <string>
+
+#include "pocker/error.hpp"
+#include "pocker/spec.hpp"
+
+namespace pocker {
+
+/// pocker's own exit codes, as a shell and docker use them.
+enum ExitCode : int {
+  kExitPockerFailed = 125,   ///< pocker itself failed: bad flag, missing image, setup error
+  kExitNotExecutable = 126,  ///< the command exists but cannot be run
+  kExitNotFound = 127,       ///< the command was not found
+};
+
+/// The outcome of a foreground run.
+struct RunOutcome {
+  int exit_code = 0;    ///< what pocker should exit with
+  std::string failure;  ///< why the command could not run (126/127), else empty
+};
+
+/// Runs the container in the foreground: starts it, forwards SIGINT,
+/// SIGTERM and friends to it, waits, and returns its status. A command
+/// that could not be executed gives exit code 126 or 127 and a `failure`
+/// text; any other failure of pocker itself comes back as an Error (125).
+Result<RunOutcome> run_container(const ContainerSpec& spec);
+
+}  // namespace pocker

@@ -1,0 +1,35 @@
+/// @file
+/// @brief Forwarding signals sent to pocker on to the container.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+namespace pocker {
+
+/// Blocks the signals pocker forwards (SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+/// SIGUSR1, SIGUSR2, SIGWINCH) and restores the old mask when destroyed.
+/// Block before spawning, so a signal that arrives before the child's pid is
+/// known waits instead of being lost or sent to pid 0.
+class ForwardedSignalsBlocked {
+ public:
+  ForwardedSignalsBlocked();
+  ~ForwardedSignalsBlocked();
+  /// Restores the old mask now instead of at destruction.
+  void unblock();
+  ForwardedSignalsBlocked(const ForwardedSignalsBlocked&) = delete;
+  ForwardedSignalsBlocked& operator=(const ForwardedSignalsBlocked&) = delete;
+
+ private:
+  sigset_t old_;
+  bool blocked_ = true;
+};
+
+/// From now on, forwarded signals that reach pocker are sent to `pid`.
+void forward_signals_to(pid_t pid);
+
+/// In a freshly cloned child: default dispositions and an empty signal
+/// mask, so the container does not inherit pocker's blocking.
+void reset_signals_in_child();
+
+}  // namespace pocker

@@ -1,0 +1,55 @@
+/// @file
+/// @brief ContainerSpec: everything the runtime needs to know about one container.
+///
+/// The command line (and later an image config or an OCI config.json) fills
+/// one ContainerSpec; it is validated once, and the runtime reads only the
+/// spec. It never sees a command-line flag.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pocker/error.hpp"
+
+namespace pocker {
+
+/// The process that runs inside the container.
+struct ProcessSpec {
+  std::vector<std::string> args;  ///< argv; args[0] is looked up in PATH
+  std::vector<std::string> env;   ///< KEY=VALUE, exactly what the process sees
+  std::string cwd = "/";          ///< working directory inside the root
+  std::optional<uid_t> uid;       ///< -u; unset keeps the caller's (root) uid
+  std::optional<gid_t> gid;
+  std::string user;               ///< -u as given, resolved inside the root
+  bool interactive = false;       ///< -i: keep stdin attached
+  bool terminal = false;          ///< -t: allocate a pty
+};
+
+/// The default PATH inside a container, as docker sets it.
+inline constexpr const char* kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Everything about one container.
+struct ContainerSpec {
+  std::string id;        ///< 64 hex characters
+  std::string name;      ///< --name, or a generated one
+  std::string image;     ///< image name, empty with --rootfs
+  std::string rootfs;    ///< the directory that becomes `/`
+  bool rootfs_is_image = false;  ///< true when rootfs belongs to an image store
+  std::string hostname;  ///< -h; empty means the first 12 characters of the id
+  ProcessSpec process;
+};
+
+/// Builds the container environment: the default PATH and HOSTNAME-like
+/// basics first, then `-e` entries, later ones winning. `KEY` alone takes
+/// the value from `host_env` (docker does the same); a missing one is dropped.
+Result<std::vector<std::string>> build_env(const std::vector<std::string>& user_env,
+                                           char** host_env);
+
+/// Returns 64 random hex characters from getrandom(2).
+std::string new_container_id();
+
+}  // namespace pocker

@@ -1,0 +1,28 @@
+/// @file
+/// @brief --trace: print each kernel-level step as it happens.
+///
+/// Teaching feature: `pocker --trace run ...` shows every syscall and file
+/// write that makes up a container, with its arguments and result.
+#pragma once
+
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace pocker {
+
+/// Whether --trace is on for this process (and its children, which inherit it).
+bool trace_enabled();
+void set_trace(bool on);
+
+/// Writes one line `+ <text>` to stderr with a single write(2), so lines
+/// from the parent and the child do not interleave mid-line.
+void trace_line(std::string_view text);
+
+/// Formats and writes one trace line if --trace is on.
+template <typename... Args>
+void trace(fmt::format_string<Args...> format, Args&&... args) {
+  if (trace_enabled()) trace_line(fmt::format(format, std::forward<Args>(args)...));
+}
+
+}  // namespace pocker

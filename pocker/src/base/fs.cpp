@@ -1,0 +1,105 @@
+#include "pocker/fs.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
+#include "pocker/fd.hpp"
+#include "pocker/trace.hpp"
+
+namespace pocker {
+
+Result<void> make_dirs(const std::string& path, mode_t mode) {
+  if (path.empty()) return ok();
+  std::string partial;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    partial = path.substr(0, pos);
+    if (partial.empty()) continue;
+    if (::mkdir(partial.c_str(), mode) < 0 && errno != EEXIST) {
+      return sys_error("mkdir {}", partial);
+    }
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) < 0) return sys_error("stat {}", path);
+  if (!S_ISDIR(st.st_mode)) return errno_error(ENOTDIR, "mkdir {}", path);
+  return ok();
+}
+
+Result<std::string> make_temp_dir(const std::string& prefix) {
+  std::string templ = prefix + "XXXXXX";
+  std::vector<char> buf(templ.begin(), templ.end());
+  buf.push_back('\0');
+  if (!::mkdtemp(buf.data())) return sys_error("mkdtemp {}", templ);
+  return std::string(buf.data());
+}
+
+Result<void> remove_tree(const std::string& path) {
+  std::error_code ec;
+  // std::filesystem::remove_all does not follow symlinks, which is what
+  // keeps a hostile link inside a container rootfs from deleting host files.
+  std::filesystem::remove_all(path, ec);
+  if (ec) return errno_error(ec.value(), "remove {}", path);
+  return ok();
+}
+
+Result<std::string> read_file(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return sys_error("open {}", path);
+  std::string out;
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sys_error("read {}", path);
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+Result<void> write_file(const std::string& path, const std::string& data) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) {
+    auto error = sys_error("open {}", path);
+    trace("write {} \"{}\" = {}", path, data, error.message());
+    return error;
+  }
+  ssize_t n = ::write(fd.get(), data.data(), data.size());
+  if (n < 0 || static_cast<size_t>(n) != data.size()) {
+    auto error = n < 0 ? sys_error("write {} \"{}\"", path, data)
+                       : errno_error(EIO, "short write to {}", path);
+    trace("write {} \"{}\" = {}", path, data, error.message());
+    return error;
+  }
+  trace("write {} \"{}\" = ok", path, data);
+  return ok();
+}
+
+Result<void> write_file_atomic(const std::string& path, const std::string& data, mode_t mode) {
+  std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  {
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    if (!fd) return sys_error("create {}", tmp);
+    if (::write(fd.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size())) {
+      auto error = sys_error("write {}", tmp);
+      ::unlink(tmp.c_str());
+      return error;
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) < 0) {
+    auto error = sys_error("rename {} to {}", tmp, path);
+    ::unlink(tmp.c_str());
+    return error;
+  }
+  return ok();
+}
+
+}  // namespace pocker

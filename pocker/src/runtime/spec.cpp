@@ -1,0 +1,56 @@
+#include "pocker/spec.hpp"
+
+#include <sys/random.h>
+
+#include <cstring>
+
+namespace pocker {
+
+Result<std::vector<std::string>> build_env(const std::vector<std::string>& user_env,
+                                           char** host_env) {
+  std::vector<std::string> env = {std::string("PATH=") + kDefaultPath};
+  auto set = [&env](const std::string& entry) {
+    std::string key = entry.substr(0, entry.find('='));
+    for (auto& existing : env) {
+      if (existing.compare(0, key.size() + 1, key + "=") == 0) {
+        existing = entry;
+        return;
+      }
+    }
+    env.push_back(entry);
+  };
+  for (const auto& entry : user_env) {
+    size_t eq = entry.find('=');
+    if (eq == 0 || entry.empty()) return user_error("invalid environment variable \"{}\"", entry);
+    if (eq != std::string::npos) {
+      set(entry);
+      continue;
+    }
+    // `-e KEY`: take the value from pocker's own environment, if any.
+    for (char** h = host_env; h && *h; ++h) {
+      if (std::strncmp(*h, entry.c_str(), entry.size()) == 0 && (*h)[entry.size()] == '=') {
+        set(*h);
+        break;
+      }
+    }
+  }
+  return env;
+}
+
+std::string new_container_id() {
+  unsigned char bytes[32];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) {
+    id.push_back(kHex[b >> 4]);
+    id.push_back(kHex[b & 15]);
+  }
+  return id;
+}
+
+}  // namespace pocker
