@@ -23,6 +23,9 @@ struct RunFlags {
   std::string workdir;
   std::string user;
   std::string rootfs;
+  std::string hostname;
+  std::string pid_mode, uts_mode, ipc_mode, network_mode;
+  bool no_pivot = false;
 };
 
 // --env-file: KEY=VALUE lines; blank lines and # comments are skipped.
@@ -73,6 +76,20 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
     spec.process.cwd = flags.workdir;
   }
   spec.process.user = flags.user;
+  spec.hostname = flags.hostname;
+  spec.no_pivot = flags.no_pivot;
+  spec.remove = flags.remove;
+  spec.namespaces.pid = flags.pid_mode != "host";
+  spec.namespaces.uts = flags.uts_mode != "host";
+  spec.namespaces.ipc = flags.ipc_mode != "host";
+  spec.namespaces.net = flags.network_mode != "host";
+  // Rootless: only a user namespace gives an unprivileged caller the
+  // right to make the others.
+  spec.namespaces.user = ::geteuid() != 0;
+  if (!spec.namespaces.uts && !flags.hostname.empty()) {
+    return user_error("run: -h/--hostname cannot be used with --uts host");
+  }
+  spec.state_dir = StoreRoot{globals.root}.containers() + "/" + spec.id;
   spec.process.interactive = flags.interactive;
   spec.process.terminal = flags.terminal;
   return spec;
@@ -99,6 +116,17 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
   run->add_option("-w,--workdir", flags->workdir, "working directory inside the container");
   run->add_option("-u,--user", flags->user, "UID[:GID] or NAME[:GROUP] to run as");
   run->add_option("--rootfs", flags->rootfs, "run on this directory instead of an image");
+  run->add_option("-h,--hostname", flags->hostname, "the container's hostname");
+  run->add_option("--pid", flags->pid_mode, "host: share the host's PID namespace")
+      ->check(CLI::IsMember({"host", "private"}));
+  run->add_option("--uts", flags->uts_mode, "host: share the host's hostname")
+      ->check(CLI::IsMember({"host", "private"}));
+  run->add_option("--ipc", flags->ipc_mode, "host: share the host's SysV IPC and /dev/mqueue")
+      ->check(CLI::IsMember({"host", "private"}));
+  run->add_option("--network,--net", flags->network_mode,
+                  "none (only lo, the default for now) or host")
+      ->check(CLI::IsMember({"none", "host"}));
+  run->add_flag("--no-pivot", flags->no_pivot, "enter the root with chroot, not pivot_root (escapable!)");
 
   run->callback([run, flags, &globals, &handler] {
     handler = [run, flags, &globals] {

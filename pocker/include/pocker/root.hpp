@@ -1,12 +1,37 @@
 /// @file
-/// @brief Entering the container's root filesystem (child side).
+/// @brief The container's root filesystem (child side, mount namespace).
+///
+/// lv0 uses chroot. lv1 does it properly, in the container's own mount
+/// namespace: make every mount private, mount the root (an overlay of the
+/// image, or a bind mount of --rootfs), add /proc, /dev and /sys, hide the
+/// dangerous /proc files, then pivot_root into it and detach the old root.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "pocker/error.hpp"
 
 namespace pocker {
+
+/// An overlay mount: the image read-only below, the container's writes above.
+struct OverlayDirs {
+  std::string lower;  ///< the image's rootfs, never written
+  std::string upper;  ///< the container's changes
+  std::string work;   ///< overlayfs scratch space, same file system as upper
+};
+
+/// How to build the root, decided by the parent from the spec.
+struct RootPlan {
+  std::string target;       ///< directory that becomes `/` (the overlay's mount point)
+  std::string source;       ///< with no overlay: the directory to bind onto `target`
+  bool overlay = false;     ///< mount `dirs` as an overlay on `target`
+  OverlayDirs dirs;
+  bool pivot = true;        ///< false: --no-pivot, chroot instead (escapable)
+  bool new_pid_ns = true;   ///< mount a fresh /proc (only right in a new PID namespace)
+  bool new_net_ns = true;   ///< sysfs shows the network namespace it was mounted in
+  bool in_user_ns = false;  ///< device nodes cannot be made: bind them from the host
+};
 
 /// lv0: chroot(2) into `rootfs` and chdir("/").
 ///
@@ -15,8 +40,28 @@ namespace pocker {
 /// shows it). pivot_root in a mount namespace is the real fix.
 Result<void> enter_root_chroot(const std::string& rootfs);
 
+/// lv1: builds the root described by `plan` in the current (new) mount
+/// namespace and enters it. Must run in the child, after clone(CLONE_NEWNS).
+Result<void> enter_root(const RootPlan& plan);
+
 /// Changes into `cwd` inside the new root, creating it if missing (as
 /// docker does for -w).
 Result<void> enter_workdir(const std::string& cwd);
+
+// The steps enter_root() runs, exposed for the lessons and tests.
+
+/// mount --make-rprivate /: nothing we mount leaks back to the host.
+Result<void> make_mounts_private();
+/// Mounts the overlay (or bind-mounts the source) on plan.target.
+Result<void> mount_root(const RootPlan& plan);
+/// /proc, with the usual masked and read-only paths.
+Result<void> mount_proc(const std::string& root, bool new_pid_ns);
+/// A minimal /dev: tmpfs with null, zero, full, random, urandom, tty,
+/// a private devpts with ptmx, and shm.
+Result<void> mount_dev(const std::string& root, bool in_user_ns);
+/// /sys, read-only.
+Result<void> mount_sys(const std::string& root, bool new_net_ns);
+/// pivot_root(".", ".") and detach the old root: the host's tree is gone.
+Result<void> pivot_into(const std::string& root);
 
 }  // namespace pocker

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pocker/error.hpp"
+#include "pocker/namespaces.hpp"
 
 namespace pocker {
 
@@ -41,6 +42,10 @@ struct ContainerSpec {
   bool rootfs_is_image = false;  ///< true when rootfs belongs to an image store
   std::string hostname;  ///< -h; empty means the first 12 characters of the id
   ProcessSpec process;
+  NamespaceConfig namespaces;
+  bool no_pivot = false;  ///< --no-pivot: chroot instead of pivot_root
+  bool remove = false;    ///< --rm: delete the container's files when it ends
+  std::string state_dir;  ///< <root>/containers/<id>: the overlay's upper and work dirs
 };
 
 /// Builds the container environment: the default PATH and HOSTNAME-like

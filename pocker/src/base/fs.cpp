@@ -66,7 +66,7 @@ Result<std::string> read_file(const std::string& path) {
 }
 
 Result<void> write_file(const std::string& path, const std::string& data) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  Fd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
   if (!fd) {
     auto error = sys_error("open {}", path);
     trace("write {} \"{}\" = {}", path, data, error.message());

@@ -1,14 +1,19 @@
 // run_container(): the whole life of a foreground container, parent side.
 //
-//  1. block the signals we forward, so none is lost while the child starts
-//  2. spawn the child, which waits on the sync channel
-//  3. (later levels: uid/gid maps, cgroup, network) then send kGo
-//  4. the child enters its root and execs; EOF on the channel = exec done
-//  5. wait, and turn the status into pocker's exit code
+//  1. prepare the container's directories (overlay upper and work dirs)
+//  2. block the signals we forward, so none is lost while the child starts
+//  3. clone the child into its new namespaces; it waits on the sync channel
+//  4. write its uid/gid maps (user namespace), then send kGo
+//  5. the child sets up its namespaces and root, and execs; EOF on the
+//     channel means the exec happened
+//  6. wait, turn the status into pocker's exit code, and clean up
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "pocker/fs.hpp"
+#include "pocker/namespaces.hpp"
 #include "pocker/process.hpp"
 #include "pocker/root.hpp"
 #include "pocker/runtime.hpp"
@@ -30,15 +35,58 @@ Result<void> detach_stdin() {
   return ok();
 }
 
-// Everything the child does before exec. Returns the error that stops it.
-Result<void> prepare_child(const ContainerSpec& spec) {
-  TRY(enter_root_chroot(spec.rootfs));
+// The container's directory: removed again when the run fails or, with
+// --rm, when the container ends. Nothing of a failed start stays behind.
+class StateDir {
+ public:
+  explicit StateDir(std::string path) : path_(std::move(path)) {}
+  ~StateDir() {
+    if (!path_.empty() && !keep_) (void)remove_tree(path_);
+  }
+  StateDir(const StateDir&) = delete;
+  StateDir& operator=(const StateDir&) = delete;
+  void keep() { keep_ = true; }
+
+ private:
+  std::string path_;
+  bool keep_ = false;
+};
+
+RootPlan make_root_plan(const ContainerSpec& spec) {
+  RootPlan plan;
+  plan.pivot = !spec.no_pivot;
+  plan.new_pid_ns = spec.namespaces.pid;
+  plan.new_net_ns = spec.namespaces.net;
+  plan.in_user_ns = spec.namespaces.user;
+  if (spec.rootfs_is_image) {
+    plan.overlay = true;
+    plan.target = spec.state_dir + "/rootfs";
+    plan.dirs = {spec.rootfs, spec.state_dir + "/upper", spec.state_dir + "/work"};
+  } else {
+    plan.source = spec.rootfs;  // --rootfs: the directory itself, writes and all
+    plan.target = spec.rootfs;
+  }
+  return plan;
+}
+
+// Everything the child does before exec, in order. Each step belongs to
+// one namespace module; the comments say why the order is what it is.
+Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan) {
+  // After kGo the parent has placed us in our cgroup: unsharing now makes
+  // that cgroup the root of our view.
+  if (spec.namespaces.cgroup) TRY(cgroupns_enter());
+  if (spec.namespaces.uts) {
+    TRY(uts_set_hostname(spec.hostname.empty() ? spec.id.substr(0, 12) : spec.hostname));
+  }
+  if (spec.namespaces.net) TRY(net_bring_up_loopback());
+  TRY(enter_root(plan));
   TRY(enter_workdir(spec.process.cwd));
   if (!spec.process.user.empty()) TRY(switch_user(spec.process.user));
   return ok();
 }
 
-[[noreturn]] void child_main(const ContainerSpec& spec, const SyncEnd& sync) {
+[[noreturn]] void child_main(const ContainerSpec& spec, const RootPlan& plan,
+                             const SyncEnd& sync) {
   reset_signals_in_child();
   if (auto go = sync.expect(SyncMessage::Type::kGo); !go) ::_exit(kExitPockerFailed);
   if (!spec.process.interactive) {
@@ -47,7 +95,7 @@ Result<void> prepare_child(const ContainerSpec& spec) {
       ::_exit(kExitPockerFailed);
     }
   }
-  if (auto prepared = prepare_child(spec); !prepared) {
+  if (auto prepared = prepare_child(spec, plan); !prepared) {
     sync.send_error(SyncStage::kSetup, prepared.error());
     ::_exit(kExitPockerFailed);
   }
@@ -67,23 +115,49 @@ RunOutcome exec_failure(const SyncMessage& message) {
   return RunOutcome{code, error.message() + hint};
 }
 
+Result<void> make_state_dirs(const ContainerSpec& spec) {
+  TRY(make_dirs(spec.state_dir, 0700));
+  for (const char* sub : {"/upper", "/work", "/rootfs"}) {
+    if (::mkdir((spec.state_dir + sub).c_str(), 0755) < 0) {
+      return sys_error("mkdir {}{}", spec.state_dir, sub);
+    }
+  }
+  return ok();
+}
+
+// Parent side of the start: ids, then release the child and learn whether
+// its exec worked.
+Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const Child& child,
+                                               const SyncEnd& sync) {
+  if (spec.namespaces.user) {
+    std::vector<IdMap> uids, gids;
+    rootless_maps(uids, gids);
+    TRY_CTX(user_write_maps(child.pid(), uids, gids), "user namespace");
+  }
+  TRY_CTX(sync.send(SyncMessage{SyncMessage::Type::kGo}), "start container");
+  return sync.recv();
+}
+
 }  // namespace
 
 Result<RunOutcome> run_container(const ContainerSpec& spec) {
+  StateDir state(spec.rootfs_is_image ? spec.state_dir : "");
+  if (spec.rootfs_is_image) TRY_CTX(make_state_dirs(spec), "prepare container");
+  RootPlan plan = make_root_plan(spec);
+
   auto sync = TRY(make_sync_pair());
   ForwardedSignalsBlocked blocked;
-
   CloneOptions options;
+  options.flags = clone_flags(spec.namespaces);
   Child child = TRY(spawn(options, [&]() -> int {
     sync.parent.close();
-    child_main(spec, sync.child);
+    child_main(spec, plan, sync.child);
   }));
   sync.child.close();
   forward_signals_to(child.pid());
   blocked.unblock();  // handlers are in place: let pending and future signals through
 
-  TRY_CTX(sync.parent.send(SyncMessage{SyncMessage::Type::kGo}), "start container");
-  auto message = TRY(sync.parent.recv());
+  auto message = TRY(start_child(spec, child, sync.parent));
   if (message && message->type == SyncMessage::Type::kError) {
     (void)child.wait();
     if (message->stage == SyncStage::kExec) return exec_failure(*message);
@@ -93,6 +167,7 @@ Result<RunOutcome> run_container(const ContainerSpec& spec) {
 
   auto status = TRY(child.wait());
   trace("container process {}", status.describe());
+  if (!spec.remove) state.keep();
   return RunOutcome{status.shell_code(), {}};
 }
 

@@ -28,10 +28,12 @@ std::optional<std::vector<std::string>> find_entry(const std::string& file,
   std::istringstream lines(file);
   std::string line;
   while (std::getline(lines, line)) {
-    std::vector<std::string> fields;
-    std::istringstream parts(line);
-    std::string field;
-    while (std::getline(parts, field, ':')) fields.push_back(field);
+    // Split by hand: getline would drop an empty last field ("staff:x:50:").
+    std::vector<std::string> fields(1);
+    for (char c : line) {
+      if (c == ':') fields.emplace_back();
+      else fields.back().push_back(c);
+    }
     if (fields.size() < 4) continue;
     if ((by_id ? fields[2] : fields[0]) == key) return fields;
   }

@@ -1,0 +1,259 @@
+/// @file
+/// @brief lv2: control groups, the kernel's resource limits.
+///
+/// A container's limits (`--cpus`, `--memory`, `--pids-limit`, ...) are files
+/// in a cgroup directory: pocker makes a directory per container, writes the
+/// limits into its interface files before the process runs, then moves the
+/// process in. Two kernel interfaces exist, and a host mounts one of three
+/// layouts:
+///
+/// - **v1** (Documentation/admin-guide/cgroup-v1/): one hierarchy per
+///   controller (`/sys/fs/cgroup/memory`, `/sys/fs/cgroup/cpu`, ...), so a
+///   container owns one directory per controller.
+/// - **v2** (Documentation/admin-guide/cgroup-v2.rst): one unified hierarchy,
+///   one directory per container; controllers are switched on for children
+///   through each parent's `cgroup.subtree_control`.
+/// - **hybrid**: v1 controllers plus a cgroup2 mount (usually
+///   `/sys/fs/cgroup/unified`) that holds no controllers.
+///
+/// Callers never ask which one they have: detect_cgroups() describes the host,
+/// make_cgroup() picks the driver, and the Cgroup interface is the same for
+/// both. Every path starts from an injectable root, so unit tests run the
+/// drivers against a temporary directory without root.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pocker/error.hpp"
+#include "pocker/fd.hpp"
+
+namespace pocker {
+
+// ---------------------------------------------------------------------------
+// Resources: what the user asked for.
+
+/// The resource limits of one container, in docker's terms. Unset means
+/// "no limit" (the cgroup default).
+struct Resources {
+  std::optional<double> cpus;         ///< --cpus: CPU time, in CPUs (0.5 = half of one)
+  std::optional<uint64_t> memory;     ///< -m: memory limit in bytes
+  /// --memory-swap: memory *plus* swap in bytes, -1 for unlimited swap. Unset
+  /// with --memory set means twice --memory, as docker does.
+  std::optional<int64_t> memory_swap;
+  std::optional<int64_t> pids_limit;  ///< --pids-limit: > 0, or 0 / -1 for unlimited
+  std::optional<std::string> cpuset_cpus;  ///< --cpuset-cpus: a CPU list such as `0-1,3`
+  std::optional<uint64_t> cpu_shares;      ///< --cpu-shares: relative weight, 2..262144
+
+  /// True when nothing is limited.
+  bool empty() const;
+};
+
+/// The smallest memory limit docker accepts: below it a container cannot
+/// even start its first process.
+inline constexpr uint64_t kMinMemory = 6ULL << 20;
+
+/// Checks `r` with docker's rules: --cpus from 0.01 to `host_cpus`, memory of
+/// at least 6 MiB, --memory-swap at least --memory (or -1) and only with
+/// --memory, --pids-limit -1 or more, --cpu-shares 2..262144, and every
+/// --cpuset-cpus CPU in `online_cpus`. Errors are one line naming the value
+/// and the accepted range.
+Result<void> validate(const Resources& r, unsigned host_cpus,
+                      const std::vector<unsigned>& online_cpus);
+
+/// Memory plus swap as the drivers apply it: --memory-swap if set, otherwise
+/// twice --memory when --memory is set (docker's default), otherwise unset.
+/// -1 means unlimited swap.
+std::optional<int64_t> effective_memory_swap(const Resources& r);
+
+// ---------------------------------------------------------------------------
+// The host: which cgroup layout is mounted where.
+
+enum class CgroupLayout { kV1, kHybrid, kV2, kNone };
+
+/// `v1`, `hybrid`, `v2` or `none`.
+const char* layout_name(CgroupLayout layout);
+
+/// The cgroup file systems this host has mounted.
+struct CgroupHost {
+  CgroupLayout layout = CgroupLayout::kNone;
+  /// Where the cgroup mounts live, e.g. /sys/fs/cgroup: the unified mount on
+  /// v2, the directory holding the controller mounts on v1 and hybrid.
+  std::string root;
+  /// v1 controller -> its mount directory, e.g. "memory" ->
+  /// /sys/fs/cgroup/memory. Co-mounted controllers share a directory: "cpu"
+  /// and "cpuacct" -> /sys/fs/cgroup/cpu,cpuacct.
+  std::map<std::string, std::string> v1_mounts;
+  /// The cgroup2 mount directory, or empty if none.
+  std::string unified;
+  /// The controllers the cgroup2 root offers (its cgroup.controllers).
+  std::vector<std::string> v2_controllers;
+};
+
+/// Detects the layout from the text of /proc/self/mountinfo (see proc(5)):
+/// mounts of type `cgroup` are v1 hierarchies, whose controllers are in the
+/// super options (`rw,cpu,cpuacct`; a named hierarchy such as
+/// `name=systemd` has none), and a `cgroup2` mount is the unified one.
+/// `prefix` is put in front of every mount point, both in the result and
+/// when reading `<unified>/cgroup.controllers`, so a test can describe a host
+/// whose files live in a temporary directory.
+Result<CgroupHost> detect_cgroups(std::string_view mountinfo_text, const std::string& prefix = "");
+
+/// detect_cgroups() on this process's /proc/self/mountinfo.
+Result<CgroupHost> detect_cgroups();
+
+/// One line for `pocker info` and messages, e.g.
+/// `cgroup v2 (unified at /sys/fs/cgroup; controllers: cpu memory pids cpuset)`.
+std::string describe(const CgroupHost& host);
+
+// ---------------------------------------------------------------------------
+// The driver.
+
+/// What a container's cgroup has used. A value is unset when the host does
+/// not provide it (controller not mounted, or a kernel too old for the file).
+struct CgroupStats {
+  std::optional<uint64_t> cpu_usage_usec;  ///< CPU time used, microseconds
+  std::optional<uint64_t> memory_current;  ///< memory in use now, bytes
+  std::optional<uint64_t> memory_peak;     ///< highest memory use seen, bytes
+  std::optional<uint64_t> pids_current;    ///< processes and threads now
+  std::optional<uint64_t> oom_kills;       ///< processes the OOM killer ended
+};
+
+/// How the drivers make and remove cgroup directories. cgroupfs is not an
+/// ordinary file system: mkdir(2) fills a new directory with the interface
+/// files, and rmdir(2) removes a directory that still lists them (failing
+/// with EBUSY while a process is inside). An ordinary directory does
+/// neither, so unit tests pass hooks that emulate the kernel; left empty,
+/// the real mkdir(2) and rmdir(2) are used. Either way each call is traced.
+struct CgroupDirOps {
+  std::function<Result<void>(const std::string& path)> make_dir;
+  std::function<Result<void>(const std::string& path)> remove_dir;
+};
+
+/// One container's cgroup: one directory on v2, one per controller
+/// hierarchy on v1. Made by make_cgroup(); nothing happens on the file
+/// system until create().
+class Cgroup {
+ public:
+  virtual ~Cgroup();
+
+  /// Makes the directories (and the missing parents). v2 switches the
+  /// controllers on in `cgroup.subtree_control` top-down, v1 copies
+  /// `cpuset.cpus`/`cpuset.mems` from the parent into each new cpuset.
+  virtual Result<void> create() = 0;
+  /// Writes the limits; call it before the process runs. Returns warnings
+  /// for limits the host cannot apply but that are safe to ignore (a swap
+  /// limit without swap accounting), and fails on the others.
+  virtual Result<std::vector<std::string>> apply(const Resources& r) = 0;
+  /// Moves a process (all its threads) in: `cgroup.procs`, in every
+  /// hierarchy on v1.
+  virtual Result<void> add_pid(pid_t pid) = 0;
+  /// v2: the directory opened with O_DIRECTORY, for clone3's
+  /// CLONE_INTO_CGROUP (the child starts inside, never outside). v1 has no
+  /// such thing: fails with ENOTSUP, use add_pid().
+  virtual Result<Fd> open_dir() = 0;
+  /// Reads the usage counters.
+  virtual Result<CgroupStats> stats() = 0;
+  /// Freezes (true) or thaws (false) every process inside.
+  virtual Result<void> freeze(bool frozen) = 0;
+  /// Kills what is still inside, waits (about 2 s at most) until it is
+  /// empty, and removes the directories, with the parents that create()
+  /// made when nothing else uses them. Ok if already gone; safe to repeat.
+  virtual Result<void> destroy() = 0;
+  /// The path inside the hierarchy, e.g. `/pocker/<id>` (the same on v1 and
+  /// v2), for inspect and messages.
+  virtual std::string path() const = 0;
+  /// Every directory this cgroup owns: one on v2, one per hierarchy on v1.
+  virtual std::vector<std::string> dirs() const = 0;
+};
+
+/// The driver for `host`: v2 on a pure v2 host (at the unified mount), v1
+/// on v1 and hybrid hosts (the hybrid's cgroup2 mount has no controllers).
+/// `relative_path` is like `pocker/<id>`; `..` and empty parts are refused.
+Result<std::unique_ptr<Cgroup>> make_cgroup(const CgroupHost& host,
+                                            const std::string& relative_path,
+                                            const CgroupDirOps& ops = {});
+
+/// The v2 driver, at the cgroup2 mount `unified` (make_cgroup() picks it on
+/// a v2 host; usable directly on a hybrid host's controller-less mount).
+Result<std::unique_ptr<Cgroup>> make_cgroup_v2(const std::string& unified,
+                                               const std::string& relative_path,
+                                               const CgroupDirOps& ops = {});
+
+/// The v1 driver over the controller mounts `v1_mounts` (as in CgroupHost).
+Result<std::unique_ptr<Cgroup>> make_cgroup_v1(const std::map<std::string, std::string>& v1_mounts,
+                                               const std::string& relative_path,
+                                               const CgroupDirOps& ops = {});
+
+/// The cgroups under `parent` (e.g. `pocker`) with no process left, as
+/// relative paths like `pocker/<id>`: what a pocker killed by SIGKILL
+/// leaves behind. A cgroup made a moment ago may be empty too, so callers
+/// skip the containers they know to be starting.
+Result<std::vector<std::string>> find_stale_cgroups(const CgroupHost& host,
+                                                    const std::string& parent = "pocker",
+                                                    const CgroupDirOps& ops = {});
+
+/// Destroys each of find_stale_cgroups() for which `keep` (if given) is
+/// false; returns the relative paths it removed.
+Result<std::vector<std::string>> cleanup_stale_cgroups(
+    const CgroupHost& host, const std::string& parent = "pocker",
+    const std::function<bool(const std::string& relative_path)>& keep = {},
+    const CgroupDirOps& ops = {});
+
+// ---------------------------------------------------------------------------
+// Building blocks the drivers share (public so tests and `pocker info` can
+// use them too).
+namespace cgroupfs {
+
+/// The value of `key` in a flat-keyed file (`key value` per line, as
+/// cpu.stat, memory.events and v1 memory.oom_control are), or nullopt.
+std::optional<uint64_t> keyed_value(std::string_view text, std::string_view key);
+
+/// Whether `path` exists.
+bool exists(const std::string& path);
+
+/// Reads a file holding one number, such as memory.current.
+Result<uint64_t> read_number(const std::string& path);
+
+/// Reads a file and strips the trailing newline.
+Result<std::string> read_trimmed(const std::string& path);
+
+/// The pids listed in a cgroup.procs file.
+Result<std::vector<pid_t>> read_pids(const std::string& procs_file);
+
+/// mkdir, traced; true if it made the directory, false if it was there.
+Result<bool> make_dir(const CgroupDirOps& ops, const std::string& path);
+
+/// rmdir, traced; ok when the directory is already gone.
+Result<void> remove_dir(const CgroupDirOps& ops, const std::string& path);
+
+/// Splits `pocker/<id>` into checked parts; refuses empty parts and `..`.
+Result<std::vector<std::string>> split_relative(const std::string& relative_path);
+
+/// Empties and removes `leaf_dirs` with any cgroups nested inside them:
+/// runs `first_step` once (v2 writes cgroup.kill, v1 thaws the freezer),
+/// then every 10 ms for about 2 s sends SIGKILL to what is still listed in
+/// cgroup.procs and removes each directory that is empty, deepest first.
+/// Processes take a moment to exit, and rmdir fails with EBUSY until then.
+Result<void> kill_and_remove(const CgroupDirOps& ops, const std::vector<std::string>& leaf_dirs,
+                             const std::function<void()>& first_step);
+
+/// Removes `dirs` in reverse order (children before parents), leaving any
+/// that another cgroup still uses; failures are traced, not returned.
+void remove_unused(const CgroupDirOps& ops, const std::vector<std::string>& dirs);
+
+/// Sends SIGKILL to every pid in `procs_file`, traced. Never signals pid 1
+/// or ourselves, whatever the file says.
+void kill_listed(const std::string& procs_file);
+
+}  // namespace cgroupfs
+
+}  // namespace pocker

@@ -1,0 +1,66 @@
+/// @file
+/// @brief lv1: the seven namespaces and their per-namespace steps.
+///
+/// Each namespace has a small module under src/ns/ with the step it needs
+/// on the child side (after clone, before exec) and, for the user
+/// namespace, on the parent side (writing the id maps).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pocker/error.hpp"
+
+namespace pocker {
+
+/// Which namespaces a container gets. All but user are on by default; the
+/// `host` opt-outs (--pid host, --uts host, --ipc host, --network host)
+/// turn one off and share the host's instead.
+struct NamespaceConfig {
+  bool mount = true;
+  bool uts = true;
+  bool ipc = true;
+  bool pid = true;
+  bool net = true;
+  bool cgroup = true;
+  bool user = false;  ///< on for rootless runs
+};
+
+/// The CLONE_NEW* flags to create at clone time. CLONE_NEWCGROUP is left
+/// out on purpose: the child unshares it after the parent has put it into
+/// its cgroup, so that cgroup becomes the root of its view.
+uint64_t clone_flags(const NamespaceConfig& config);
+
+/// One line of /proc/PID/uid_map or gid_map: `inside outside count`.
+struct IdMap {
+  uint32_t inside = 0;
+  uint32_t outside = 0;
+  uint32_t count = 1;
+};
+
+/// UTS, child side: set the container's hostname.
+Result<void> uts_set_hostname(const std::string& hostname);
+
+/// Network, child side: a new network namespace starts with `lo` down;
+/// bring it up so 127.0.0.1 works inside.
+Result<void> net_bring_up_loopback();
+
+/// Cgroup, child side: unshare the cgroup namespace, making the current
+/// cgroup the root of what /proc/self/cgroup shows.
+Result<void> cgroupns_enter();
+
+/// User, parent side: write the child's uid and gid maps. A single-line
+/// map of the caller's own ids is written directly (after setgroups deny,
+/// as user_namespaces(7) requires); wider maps go through newuidmap and
+/// newgidmap, which check /etc/subuid and /etc/subgid.
+Result<void> user_write_maps(pid_t child, const std::vector<IdMap>& uids,
+                             const std::vector<IdMap>& gids);
+
+/// The maps a rootless run uses: root inside is the caller outside, plus
+/// the caller's /etc/subuid and /etc/subgid ranges when newuidmap exists.
+void rootless_maps(std::vector<IdMap>& uids, std::vector<IdMap>& gids);
+
+}  // namespace pocker

@@ -1,0 +1,92 @@
+// Mount namespace, part 1: private mounts, the root mount, pivot_root.
+#include <errno.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "mount_fs.hpp"
+#include "pocker/fs.hpp"
+#include "pocker/root.hpp"
+#include "pocker/trace.hpp"
+
+namespace pocker {
+namespace {
+
+Result<void> do_mount(const std::string& source, const std::string& target, const char* fstype,
+                      unsigned long flags, const std::string& data) {
+  int rc = ::mount(source.c_str(), target.c_str(), fstype, flags,
+                   data.empty() ? nullptr : data.c_str());
+  if (rc < 0) {
+    auto error = sys_error("mount {} on {} (type {})", source, target, fstype ? fstype : "none");
+    trace("mount(\"{}\", \"{}\", \"{}\", {:#x}, \"{}\") = {}", source, target,
+          fstype ? fstype : "", flags, data, error.message());
+    return error;
+  }
+  trace("mount(\"{}\", \"{}\", \"{}\", {:#x}, \"{}\") = ok", source, target, fstype ? fstype : "",
+        flags, data);
+  return ok();
+}
+
+}  // namespace
+
+Result<void> bind_read_only(const std::string& source, const std::string& target) {
+  TRY(do_mount(source, target, nullptr, MS_BIND | MS_REC, ""));
+  // Keep the flags the kernel locked on the original mount (nosuid, nodev,
+  // noexec): in a user namespace a remount that drops them is refused.
+  struct statvfs st;
+  unsigned long locked = 0;
+  if (::statvfs(target.c_str(), &st) == 0) {
+    if (st.f_flag & ST_NOSUID) locked |= MS_NOSUID;
+    if (st.f_flag & ST_NODEV) locked |= MS_NODEV;
+    if (st.f_flag & ST_NOEXEC) locked |= MS_NOEXEC;
+  }
+  return do_mount("none", target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | locked, "");
+}
+
+Result<void> mount_fs(const std::string& source, const std::string& target, const char* fstype,
+                      unsigned long flags, const std::string& data) {
+  return do_mount(source, target, fstype, flags, data);
+}
+
+Result<void> make_mounts_private() {
+  // A new mount namespace starts with copies of the host's mounts, and on
+  // systemd hosts they are "shared": mounts we make would propagate back
+  // to the host, and pivot_root refuses to work on a shared mount.
+  return do_mount("none", "/", nullptr, MS_REC | MS_PRIVATE, "");
+}
+
+Result<void> mount_root(const RootPlan& plan) {
+  if (plan.overlay) {
+    std::string options = fmt::format("lowerdir={},upperdir={},workdir={}", plan.dirs.lower,
+                                      plan.dirs.upper, plan.dirs.work);
+    return do_mount("overlay", plan.target, "overlay", 0, options);
+  }
+  // pivot_root needs the new root to be a mount point: bind it onto itself.
+  return do_mount(plan.source, plan.target, nullptr, MS_BIND | MS_REC, "");
+}
+
+Result<void> pivot_into(const std::string& root) {
+  if (::chdir(root.c_str()) < 0) return sys_error("chdir {}", root);
+  // pivot_root(".", ".") stacks the old root on top of the new one at "/";
+  // unmounting "." then removes the old root, with no directory needed to
+  // hold it (see pivot_root(2), NOTES).
+  if (::syscall(SYS_pivot_root, ".", ".") < 0) return sys_error("pivot_root {}", root);
+  trace("pivot_root(\".\", \".\") = ok");
+  if (::umount2(".", MNT_DETACH) < 0) return sys_error("detach the old root");
+  trace("umount2(\".\", MNT_DETACH) = ok");
+  if (::chdir("/") < 0) return sys_error("chdir /");
+  return ok();
+}
+
+Result<void> enter_root(const RootPlan& plan) {
+  TRY(make_mounts_private());
+  TRY(mount_root(plan));
+  TRY(mount_proc(plan.target, plan.new_pid_ns));
+  TRY(mount_dev(plan.target, plan.in_user_ns));
+  TRY(mount_sys(plan.target, plan.new_net_ns));
+  if (plan.pivot) return pivot_into(plan.target);
+  return enter_root_chroot(plan.target);
+}
+
+}  // namespace pocker

@@ -1,0 +1,18 @@
+// UTS namespace: the hostname (and NIS domain name) a process sees.
+// With CLONE_NEWUTS, sethostname(2) changes only the container's copy.
+#include <unistd.h>
+
+#include "pocker/namespaces.hpp"
+#include "pocker/trace.hpp"
+
+namespace pocker {
+
+Result<void> uts_set_hostname(const std::string& hostname) {
+  if (::sethostname(hostname.c_str(), hostname.size()) < 0) {
+    return sys_error("sethostname \"{}\"", hostname);
+  }
+  trace("sethostname(\"{}\") = ok", hostname);
+  return ok();
+}
+
+}  // namespace pocker
