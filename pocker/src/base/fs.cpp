@@ -1,13 +1,12 @@
 #include "pocker/fs.hpp"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <system_error>
 #include <vector>
 
 #include "pocker/fd.hpp"
@@ -41,13 +40,59 @@ Result<std::string> make_temp_dir(const std::string& prefix) {
   return std::string(buf.data());
 }
 
-Result<void> remove_tree(const std::string& path) {
-  std::error_code ec;
-  // std::filesystem::remove_all does not follow symlinks, which is what
-  // keeps a hostile link inside a container rootfs from deleting host files.
-  std::filesystem::remove_all(path, ec);
-  if (ec) return errno_error(ec.value(), "remove {}", path);
+namespace {
+
+// Removes `name` in `dirfd` and everything under it, without following
+// symlinks and without crossing into another file system (a mount point
+// inside, such as a bind mount, is an error, never emptied).
+Result<void> remove_at(int dirfd, const std::string& name, const std::string& shown, dev_t dev) {
+  struct stat st;
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (errno == ENOENT) return ok();
+    return sys_error("stat {}", shown);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    if (::unlinkat(dirfd, name.c_str(), 0) < 0 && errno != ENOENT) return sys_error("unlink {}", shown);
+    return ok();
+  }
+  if (st.st_dev != dev) return errno_error(EBUSY, "remove {}: a mount point", shown);
+  // overlayfs leaves work/work with mode 000; we own it, so open it up.
+  if ((st.st_mode & S_IRWXU) != S_IRWXU) ::fchmodat(dirfd, name.c_str(), 0700, 0);
+  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return sys_error("open {}", shown);
+  DIR* dir = ::fdopendir(fd);
+  if (!dir) {
+    auto error = sys_error("opendir {}", shown);
+    ::close(fd);
+    return error;
+  }
+  Result<void> result;
+  std::vector<std::string> names;
+  while (struct dirent* entry = ::readdir(dir)) {
+    std::string child = entry->d_name;
+    if (child != "." && child != "..") names.push_back(child);
+  }
+  for (const auto& child : names) {
+    result = remove_at(fd, child, shown + "/" + child, dev);
+    if (!result) break;
+  }
+  ::closedir(dir);
+  if (!result) return result;
+  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT) {
+    return sys_error("rmdir {}", shown);
+  }
   return ok();
+}
+
+}  // namespace
+
+Result<void> remove_tree(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) < 0) {
+    if (errno == ENOENT) return ok();
+    return sys_error("stat {}", path);
+  }
+  return remove_at(AT_FDCWD, path, path, st.st_dev);
 }
 
 Result<std::string> read_file(const std::string& path) {

@@ -42,10 +42,12 @@ Result<void> unpack_tar(const unsigned char* data, size_t size, const std::strin
   }
   ArchivePtr out(archive_write_disk_new(), archive_write_free);
   // SECURE_* make libarchive refuse `..` and writing through symlinks.
-  archive_write_disk_set_options(out.get(), ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
-                                                ARCHIVE_EXTRACT_TIME |
-                                                ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                                ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+  // Only root may give files away; rootless, everything belongs to the
+  // caller, which the user namespace then shows as root inside.
+  int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+              ARCHIVE_EXTRACT_SECURE_SYMLINKS;
+  if (::geteuid() == 0) flags |= ARCHIVE_EXTRACT_OWNER;
+  archive_write_disk_set_options(out.get(), flags);
   archive_entry* entry = nullptr;
   int rc;
   while ((rc = archive_read_next_header(in.get(), &entry)) == ARCHIVE_OK) {

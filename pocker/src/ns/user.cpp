@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -36,7 +37,9 @@ Result<void> run_map_helper(const char* helper, pid_t child, const std::vector<I
     return 127;
   }));
   auto status = TRY(proc.wait());
-  trace("{} {} = {}", helper, map_text(maps), status.describe());
+  std::string shown = map_text(maps);
+  std::replace(shown.begin(), shown.end(), '\n', ';');
+  trace("{} {} {}= {}", helper, child, shown, status.describe());
   if (status.shell_code() != 0) return user_error("{} for pid {} {}", helper, child, status.describe());
   return ok();
 }

@@ -1,0 +1,241 @@
+// The cgroup v1 driver: one directory per controller hierarchy.
+//
+// In v1 each controller is its own tree (Documentation/admin-guide/
+// cgroup-v1/cgroups.rst), so a container is a directory of the same name in
+// every hierarchy pocker uses, and a process must be moved into each. Two v1
+// rules shape this driver:
+//  - a new cpuset starts with empty cpuset.cpus and cpuset.mems, and
+//    attaching a task to it fails with ENOSPC (cgroup-v1/cpusets.rst), so
+//    every level pocker makes gets its parent's values;
+//  - memory.memsw.limit_in_bytes must stay >= memory.limit_in_bytes
+//    (cgroup-v1/memory.rst, "2.4 Swap Extension"), so memory goes first.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <thread>
+
+#include "pocker/cgroup.hpp"
+#include "pocker/fs.hpp"
+
+namespace pocker {
+namespace {
+
+using cgroupfs::exists;
+
+// The controllers this driver uses, in the order their hierarchies are visited.
+constexpr const char* kUsed[] = {"cpu", "cpuacct", "cpuset", "memory", "pids", "freezer"};
+
+// cpu.cfs_period_us, in microseconds: the kernel's default, and docker's.
+constexpr int64_t kCpuPeriod = 100000;
+
+class CgroupV1 final : public Cgroup {
+ public:
+  CgroupV1(const std::map<std::string, std::string>& mounts, std::vector<std::string> parts,
+           CgroupDirOps ops)
+      : parts_(std::move(parts)), ops_(std::move(ops)) {
+    for (const auto& part : parts_) relative_ += "/" + part;
+    for (const char* controller : kUsed) {
+      auto it = mounts.find(controller);
+      if (it == mounts.end()) continue;
+      mounts_[controller] = it->second;
+      // cpu and cpuacct are often co-mounted: one directory serves both.
+      if (std::find(hierarchies_.begin(), hierarchies_.end(), it->second) == hierarchies_.end()) {
+        hierarchies_.push_back(it->second);
+      }
+    }
+  }
+
+  Result<void> create() override {
+    if (hierarchies_.empty()) {
+      return user_error("create cgroup {}: none of the v1 controllers pocker uses is mounted",
+                        relative_);
+    }
+    for (const auto& mount : hierarchies_) {
+      bool is_cpuset = mounts_.count("cpuset") && mounts_.at("cpuset") == mount;
+      std::string dir = mount;
+      for (const auto& part : parts_) {
+        std::string child = dir + "/" + part;
+        if (TRY(cgroupfs::make_dir(ops_, child)) &&
+            std::find(created_.begin(), created_.end(), child) == created_.end()) {
+          created_.push_back(child);
+        }
+        if (is_cpuset) {
+          TRY(inherit_cpuset(dir, child, "cpuset.cpus"));
+          TRY(inherit_cpuset(dir, child, "cpuset.mems"));
+        }
+        dir = child;
+      }
+    }
+    return ok();
+  }
+
+  Result<std::vector<std::string>> apply(const Resources& r) override {
+    std::vector<std::string> warnings;
+    if (r.cpuset_cpus) {
+      std::string dir = TRY(leaf("cpuset", "--cpuset-cpus"));
+      TRY_CTX(write_file(dir + "/cpuset.cpus", *r.cpuset_cpus), "apply --cpuset-cpus");
+    }
+    if (r.cpus) {
+      std::string dir = TRY(leaf("cpu", "--cpus"));
+      // CFS bandwidth control (Documentation/scheduler/sched-bwc.rst): at
+      // most quota microseconds of CPU time per period.
+      auto quota = static_cast<int64_t>(std::llround(*r.cpus * kCpuPeriod));
+      TRY_CTX(write_file(dir + "/cpu.cfs_period_us", std::to_string(kCpuPeriod)), "apply --cpus");
+      TRY_CTX(write_file(dir + "/cpu.cfs_quota_us", std::to_string(quota)), "apply --cpus");
+    }
+    if (r.cpu_shares) {
+      std::string dir = TRY(leaf("cpu", "--cpu-shares"));
+      TRY_CTX(write_file(dir + "/cpu.shares", std::to_string(*r.cpu_shares)), "apply --cpu-shares");
+    }
+    if (r.memory || r.memory_swap) {
+      std::string dir = TRY(leaf("memory", r.memory ? "--memory" : "--memory-swap"));
+      if (r.memory) {
+        TRY_CTX(write_file(dir + "/memory.limit_in_bytes", std::to_string(*r.memory)),
+                "apply --memory");
+      }
+      if (auto total = effective_memory_swap(r)) {
+        std::string file = dir + "/memory.memsw.limit_in_bytes";
+        if (exists(file)) {
+          // v1 takes memory+swap as one number, docker's meaning exactly; -1 is unlimited.
+          TRY_CTX(write_file(file, std::to_string(*total)), "apply --memory-swap");
+        } else if (r.memory_swap) {
+          // No swap accounting (CONFIG_MEMCG_SWAP off, or swapaccount=0).
+          warnings.push_back(fmt::format(
+              "no swap limit support ({} has no memory.memsw.limit_in_bytes): --memory-swap "
+              "ignored, memory limited without swap",
+              dir));
+        }
+      }
+    }
+    if (r.pids_limit) {
+      std::string dir = TRY(leaf("pids", "--pids-limit"));
+      std::string max = *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max";
+      TRY_CTX(write_file(dir + "/pids.max", max), "apply --pids-limit");
+    }
+    return warnings;
+  }
+
+  Result<void> add_pid(pid_t pid) override {
+    for (const auto& dir : dirs()) {
+      TRY_CTX(write_file(dir + "/cgroup.procs", std::to_string(pid)),
+              fmt::format("move pid {} into cgroup {}", pid, relative_));
+    }
+    return ok();
+  }
+
+  Result<Fd> open_dir() override {
+    return errno_error(ENOTSUP,
+                       "open cgroup {}: clone3 CLONE_INTO_CGROUP needs cgroup v2, use add_pid",
+                       relative_);
+  }
+
+  Result<CgroupStats> stats() override {
+    CgroupStats s;
+    auto file_in = [&](const char* controller, const char* name) -> std::string {
+      auto it = mounts_.find(controller);
+      if (it == mounts_.end()) return {};
+      std::string file = it->second + relative_ + "/" + name;
+      return exists(file) ? file : std::string();
+    };
+    auto number = [&](const char* controller,
+                      const char* name) -> Result<std::optional<uint64_t>> {
+      std::string file = file_in(controller, name);
+      if (file.empty()) return std::optional<uint64_t>();
+      return std::optional<uint64_t>(TRY(cgroupfs::read_number(file)));
+    };
+    if (auto ns = TRY(number("cpuacct", "cpuacct.usage"))) s.cpu_usage_usec = *ns / 1000;
+    s.memory_current = TRY(number("memory", "memory.usage_in_bytes"));
+    s.memory_peak = TRY(number("memory", "memory.max_usage_in_bytes"));
+    s.pids_current = TRY(number("pids", "pids.current"));
+    // memory.oom_control has counted OOM kills (`oom_kill N`) since Linux
+    // 4.13. Before that the closest number is memory.failcnt, the times the
+    // limit was hit: an upper bound, as reclaim often succeeds.
+    if (std::string file = file_in("memory", "memory.oom_control"); !file.empty()) {
+      s.oom_kills = cgroupfs::keyed_value(TRY(read_file(file)), "oom_kill");
+    }
+    if (!s.oom_kills) s.oom_kills = TRY(number("memory", "memory.failcnt"));
+    return s;
+  }
+
+  Result<void> freeze(bool frozen) override {
+    std::string dir = TRY(leaf("freezer", frozen ? "freeze" : "thaw"));
+    std::string want = frozen ? "FROZEN" : "THAWED";
+    TRY(write_file(dir + "/freezer.state", want));
+    // cgroup-v1/freezer-subsystem.rst: the state reads FREEZING until every
+    // task is stopped.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (TRY(cgroupfs::read_trimmed(dir + "/freezer.state")) != want) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return errno_error(ETIMEDOUT, "{} cgroup {}: not {} after 1 s",
+                           frozen ? "freeze" : "thaw", dir, want);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return ok();
+  }
+
+  Result<void> destroy() override {
+    auto kill_all = [this] {
+      // A frozen v1 task does not act on SIGKILL until thawed. Signal
+      // first, thaw second, so nothing runs a single instruction more.
+      for (const auto& dir : dirs()) cgroupfs::kill_listed(dir + "/cgroup.procs");
+      auto it = mounts_.find("freezer");
+      if (it == mounts_.end()) return;
+      std::string state = it->second + relative_ + "/freezer.state";
+      auto current = cgroupfs::read_trimmed(state);
+      if (current && current.value() != "THAWED") (void)write_file(state, "THAWED");
+    };
+    TRY_CTX(cgroupfs::kill_and_remove(ops_, dirs(), kill_all), "destroy cgroup " + relative_);
+    cgroupfs::remove_unused(ops_, created_);
+    created_.clear();
+    return ok();
+  }
+
+  std::string path() const override { return relative_; }
+
+  std::vector<std::string> dirs() const override {
+    std::vector<std::string> out;
+    for (const auto& mount : hierarchies_) out.push_back(mount + relative_);
+    return out;
+  }
+
+ private:
+  // The container's directory in `controller`'s hierarchy, or an error
+  // naming the flag that needs it.
+  Result<std::string> leaf(const char* controller, const char* flag) const {
+    auto it = mounts_.find(controller);
+    if (it == mounts_.end()) {
+      return errno_error(ENOTSUP, "cannot apply {}: the {} controller is not mounted (cgroup v1)",
+                         flag, controller);
+    }
+    return it->second + relative_;
+  }
+
+  // Copies `file` from parent to child when the child's is still empty.
+  Result<void> inherit_cpuset(const std::string& parent, const std::string& child,
+                              const char* file) {
+    if (!TRY(cgroupfs::read_trimmed(child + "/" + file)).empty()) return ok();
+    std::string value = TRY(cgroupfs::read_trimmed(parent + "/" + file));
+    if (value.empty()) return ok();  // nothing to copy: add_pid will say ENOSPC
+    return write_file(child + "/" + file, value);
+  }
+
+  std::vector<std::string> parts_;
+  CgroupDirOps ops_;
+  std::string relative_;                       // "/pocker/<id>"
+  std::map<std::string, std::string> mounts_;  // used controller -> mount dir
+  std::vector<std::string> hierarchies_;       // distinct mount dirs, in kUsed order
+  std::vector<std::string> created_;           // directories create() made, top-down
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Cgroup>> make_cgroup_v1(const std::map<std::string, std::string>& v1_mounts,
+                                               const std::string& relative_path,
+                                               const CgroupDirOps& ops) {
+  auto parts = TRY(cgroupfs::split_relative(relative_path));
+  return std::unique_ptr<Cgroup>(std::make_unique<CgroupV1>(v1_mounts, std::move(parts), ops));
+}
+
+}  // namespace pocker
