@@ -107,7 +107,7 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
   run->prefix_command();
 
   run->add_flag("-i,--interactive", flags->interactive, "keep stdin attached");
-  run->add_flag("-t,--tty", flags->terminal, "use the terminal (a pty comes with lv1)");
+  run->add_flag("-t,--tty", flags->terminal, "allocate a pseudo-terminal");
   run->add_flag("--rm", flags->remove, "remove the container when it exits");
   run->add_option("-e,--env", flags->env, "set an environment variable (KEY=VALUE, or KEY to copy)")
       ->allow_extra_args(false);

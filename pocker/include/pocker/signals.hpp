@@ -28,6 +28,10 @@ class ForwardedSignalsBlocked {
 /// From now on, forwarded signals that reach pocker are sent to `pid`.
 void forward_signals_to(pid_t pid);
 
+/// True once after each SIGWINCH that reached pocker: the terminal relay
+/// then copies the new window size to the container's pty.
+bool take_window_changed();
+
 /// In a freshly cloned child: default dispositions and an empty signal
 /// mask, so the container does not inherit pocker's blocking.
 void reset_signals_in_child();

@@ -39,7 +39,8 @@ enum class SyncStage : uint32_t {
 
 /// One message on the channel.
 struct SyncMessage {
-  enum class Type : uint32_t { kGo = 1, kReady = 2, kError = 3 };
+  /// kTerminal carries the pty master (SCM_RIGHTS) from child to parent.
+  enum class Type : uint32_t { kGo = 1, kReady = 2, kError = 3, kTerminal = 4 };
   Type type = Type::kGo;
   SyncStage stage = SyncStage::kSetup;
   int32_t err = 0;      ///< errno of the failure
@@ -53,10 +54,15 @@ class SyncEnd {
   explicit SyncEnd(Fd fd) : fd_(std::move(fd)) {}
 
   Result<void> send(const SyncMessage& message) const;
+  /// Sends a message with a file descriptor attached (SCM_RIGHTS): the
+  /// receiver gets its own descriptor for the same open file.
+  Result<void> send_fd(const SyncMessage& message, int fd) const;
   /// Sends an error message built from an Error.
   void send_error(SyncStage stage, const Error& error) const;
   /// Receives one message; std::nullopt means the other end closed (EOF).
-  Result<std::optional<SyncMessage>> recv() const;
+  /// A descriptor sent with send_fd() lands in `*fd` when `fd` is given
+  /// (and is closed otherwise).
+  Result<std::optional<SyncMessage>> recv(Fd* fd = nullptr) const;
   /// Receives and insists on a message of type `type`.
   Result<void> expect(SyncMessage::Type type) const;
   void close() { fd_.reset(); }

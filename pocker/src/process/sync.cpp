@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 namespace pocker {
 
@@ -15,10 +16,26 @@ Result<SyncPair> make_sync_pair() {
   return SyncPair{SyncEnd(Fd(fds[0])), SyncEnd(Fd(fds[1]))};
 }
 
-Result<void> SyncEnd::send(const SyncMessage& message) const {
+Result<void> SyncEnd::send(const SyncMessage& message) const { return send_fd(message, -1); }
+
+Result<void> SyncEnd::send_fd(const SyncMessage& message, int fd) const {
+  struct iovec iov = {const_cast<SyncMessage*>(&message), sizeof message};
+  struct msghdr header {};
+  header.msg_iov = &iov;
+  header.msg_iovlen = 1;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (fd >= 0) {
+    header.msg_control = control;
+    header.msg_controllen = sizeof control;
+    struct cmsghdr* cmsg = CMSG_FIRSTHDR(&header);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    ::memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+  }
   ssize_t n;
   do {
-    n = ::send(fd_.get(), &message, sizeof message, MSG_NOSIGNAL);
+    n = ::sendmsg(fd_.get(), &header, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return sys_error("sync send");
   return ok();
@@ -33,13 +50,27 @@ void SyncEnd::send_error(SyncStage stage, const Error& error) const {
   (void)send(message);  // nothing else to do if the parent has gone
 }
 
-Result<std::optional<SyncMessage>> SyncEnd::recv() const {
+Result<std::optional<SyncMessage>> SyncEnd::recv(Fd* fd) const {
   SyncMessage message;
+  struct iovec iov = {&message, sizeof message};
+  struct msghdr header {};
+  header.msg_iov = &iov;
+  header.msg_iovlen = 1;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  header.msg_control = control;
+  header.msg_controllen = sizeof control;
   ssize_t n;
   do {
-    n = ::recv(fd_.get(), &message, sizeof message, 0);
+    n = ::recvmsg(fd_.get(), &header, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return sys_error("sync recv");
+  for (struct cmsghdr* cmsg = CMSG_FIRSTHDR(&header); cmsg; cmsg = CMSG_NXTHDR(&header, cmsg)) {
+    if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) continue;
+    int received;
+    ::memcpy(&received, CMSG_DATA(cmsg), sizeof received);
+    Fd owned(received);
+    if (fd) *fd = std::move(owned);
+  }
   if (n == 0) return std::optional<SyncMessage>();
   if (static_cast<size_t>(n) != sizeof message) {
     return user_error("sync recv: short message of {} bytes", n);

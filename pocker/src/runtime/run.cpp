@@ -19,6 +19,7 @@
 #include "pocker/runtime.hpp"
 #include "pocker/signals.hpp"
 #include "pocker/sync.hpp"
+#include "pocker/terminal.hpp"
 #include "pocker/trace.hpp"
 #include "pocker/user.hpp"
 
@@ -99,6 +100,14 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan) {
     sync.send_error(SyncStage::kSetup, prepared.error());
     ::_exit(kExitPockerFailed);
   }
+  if (spec.process.terminal) {
+    // After pivot_root, so /dev/ptmx is the container's own devpts.
+    auto master = open_console();
+    if (!master || !sync.send_fd(SyncMessage{SyncMessage::Type::kTerminal}, master.value().get())) {
+      if (!master) sync.send_error(SyncStage::kSetup, master.error());
+      ::_exit(kExitPockerFailed);
+    }
+  }
   std::string path = env_lookup(spec.process.env, "PATH", kDefaultPath);
   Error failed = exec_in_path(spec.process.args, spec.process.env, path);
   sync.send_error(SyncStage::kExec, failed);
@@ -126,16 +135,19 @@ Result<void> make_state_dirs(const ContainerSpec& spec) {
 }
 
 // Parent side of the start: ids, then release the child and learn whether
-// its exec worked.
+// its exec worked. With -t the pty master arrives first, into `console`.
 Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const Child& child,
-                                               const SyncEnd& sync) {
+                                               const SyncEnd& sync, Fd& console) {
   if (spec.namespaces.user) {
     std::vector<IdMap> uids, gids;
     rootless_maps(uids, gids);
     TRY_CTX(user_write_maps(child.pid(), uids, gids), "user namespace");
   }
   TRY_CTX(sync.send(SyncMessage{SyncMessage::Type::kGo}), "start container");
-  return sync.recv();
+  while (true) {
+    auto message = TRY(sync.recv(&console));
+    if (!message || message->type != SyncMessage::Type::kTerminal) return message;
+  }
 }
 
 }  // namespace
@@ -157,13 +169,18 @@ Result<RunOutcome> run_container(const ContainerSpec& spec) {
   forward_signals_to(child.pid());
   blocked.unblock();  // handlers are in place: let pending and future signals through
 
-  auto message = TRY(start_child(spec, child, sync.parent));
+  Fd console;
+  auto message = TRY(start_child(spec, child, sync.parent, console));
   if (message && message->type == SyncMessage::Type::kError) {
     (void)child.wait();
     if (message->stage == SyncStage::kExec) return exec_failure(*message);
     return errno_error(message->err, "{}", message->text);
   }
   trace("container process {} is running", child.pid());
+  if (console) {
+    RawMode raw(STDIN_FILENO);
+    TRY_CTX(relay_console(console, spec.process.interactive), "terminal");
+  }
 
   auto status = TRY(child.wait());
   trace("container process {}", status.describe());

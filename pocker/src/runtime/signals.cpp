@@ -12,8 +12,10 @@ constexpr std::array<int, 7> kForwarded = {SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 
 // Written once before the handlers are installed; read in the handler.
 volatile sig_atomic_t g_target = 0;
+volatile sig_atomic_t g_window_changed = 0;
 
 void forward(int signal) {
+  if (signal == SIGWINCH) g_window_changed = 1;
   if (g_target > 0) ::kill(g_target, signal);
 }
 
@@ -46,6 +48,12 @@ void forward_signals_to(pid_t pid) {
   action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
   for (int s : kForwarded) ::sigaction(s, &action, nullptr);
+}
+
+bool take_window_changed() {
+  if (!g_window_changed) return false;
+  g_window_changed = 0;
+  return true;
 }
 
 void reset_signals_in_child() {
