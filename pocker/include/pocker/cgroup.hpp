@@ -147,7 +147,8 @@ class Cgroup {
 
   /// Makes the directories (and the missing parents). v2 switches the
   /// controllers on in `cgroup.subtree_control` top-down, v1 copies
-  /// `cpuset.cpus`/`cpuset.mems` from the parent into each new cpuset.
+  /// `cpuset.cpus`/`cpuset.mems` from the parent into each new cpuset. If
+  /// it fails halfway, destroy() removes what it made.
   virtual Result<void> create() = 0;
   /// Writes the limits; call it before the process runs. Returns warnings
   /// for limits the host cannot apply but that are safe to ignore (a swap
@@ -239,9 +240,10 @@ Result<void> remove_dir(const CgroupDirOps& ops, const std::string& path);
 Result<std::vector<std::string>> split_relative(const std::string& relative_path);
 
 /// Empties and removes `leaf_dirs` with any cgroups nested inside them:
-/// runs `first_step` once (v2 writes cgroup.kill, v1 thaws the freezer),
-/// then every 10 ms for about 2 s sends SIGKILL to what is still listed in
-/// cgroup.procs and removes each directory that is empty, deepest first.
+/// runs `first_step` once (v2 writes cgroup.kill, v1 kills and thaws),
+/// then every 10 ms for about 2 s sends SIGKILL to any process listed in
+/// cgroup.procs not yet signalled, and removes each directory that is
+/// empty, deepest first.
 /// Processes take a moment to exit, and rmdir fails with EBUSY until then.
 Result<void> kill_and_remove(const CgroupDirOps& ops, const std::vector<std::string>& leaf_dirs,
                              const std::function<void()>& first_step);
@@ -250,9 +252,10 @@ Result<void> kill_and_remove(const CgroupDirOps& ops, const std::vector<std::str
 /// that another cgroup still uses; failures are traced, not returned.
 void remove_unused(const CgroupDirOps& ops, const std::vector<std::string>& dirs);
 
-/// Sends SIGKILL to every pid in `procs_file`, traced. Never signals pid 1
-/// or ourselves, whatever the file says.
-void kill_listed(const std::string& procs_file);
+/// Sends SIGKILL once to every pid the cgroup.procs files list (a v1
+/// process appears in each hierarchy), traced. Never signals pid 1 or
+/// ourselves, whatever the files say.
+void kill_listed(const std::vector<std::string>& procs_files);
 
 }  // namespace cgroupfs
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -38,13 +39,26 @@ bool parse_u64(std::string_view s, uint64_t& out) {
 // its directory already empty of children.
 void collect_post_order(const std::string& dir, std::vector<std::string>& out) {
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
-    if (entry.is_directory(type_ec) && !entry.is_symlink(type_ec)) {
-      collect_post_order(entry.path().string(), out);
+    if (it->is_directory(type_ec) && !it->is_symlink(type_ec)) {
+      collect_post_order(it->path().string(), out);
     }
   }
   out.push_back(dir);
+}
+
+// SIGKILL to each pid, traced. Never to pid 1 or ourselves, whatever a fake
+// or corrupt cgroup.procs says.
+void kill_each(const std::set<pid_t>& pids) {
+  for (pid_t pid : pids) {
+    if (pid <= 1 || pid == ::getpid()) continue;
+    if (::kill(pid, SIGKILL) == 0) {
+      trace("kill({}, SIGKILL) = ok", pid);
+    } else if (errno != ESRCH) {
+      trace("kill({}, SIGKILL) = {}", pid, errno_text(errno));
+    }
+  }
 }
 
 }  // namespace
@@ -142,18 +156,13 @@ Result<std::vector<std::string>> split_relative(const std::string& relative_path
                     relative_path);
 }
 
-void kill_listed(const std::string& procs_file) {
-  auto pids = read_pids(procs_file);
-  if (!pids) return;
-  for (pid_t pid : pids.value()) {
-    // Defensive: a fake or corrupt file must never make us kill init or ourselves.
-    if (pid <= 1 || pid == ::getpid()) continue;
-    if (::kill(pid, SIGKILL) == 0) {
-      trace("kill({}, SIGKILL) = ok", pid);
-    } else if (errno != ESRCH) {
-      trace("kill({}, SIGKILL) = {}", pid, errno_text(errno));
-    }
+void kill_listed(const std::vector<std::string>& procs_files) {
+  std::set<pid_t> pids;
+  for (const auto& file : procs_files) {
+    auto listed = read_pids(file);
+    if (listed) pids.insert(listed.value().begin(), listed.value().end());
   }
+  kill_each(pids);
 }
 
 Result<void> kill_and_remove(const CgroupDirOps& ops, const std::vector<std::string>& leaf_dirs,
@@ -162,30 +171,43 @@ Result<void> kill_and_remove(const CgroupDirOps& ops, const std::vector<std::str
   const auto deadline = Clock::now() + std::chrono::seconds(2);
   if (first_step) first_step();
   std::vector<std::string> roots = leaf_dirs;
+  std::set<pid_t> signalled;  // SIGKILL cannot be blocked: once per process is enough
   while (true) {
     std::vector<std::string> busy;
+    std::set<pid_t> to_kill;
     std::string last_pids;
     for (const auto& root : roots) {
       if (!exists(root)) continue;
       std::vector<std::string> tree;
       collect_post_order(root, tree);
-      bool root_busy = false;
+      std::vector<std::string> kept;  // directories still there this round
       for (const auto& dir : tree) {
         auto pids = read_pids(dir + "/cgroup.procs");
         if (pids && !pids.value().empty()) {
-          kill_listed(dir + "/cgroup.procs");
+          for (pid_t pid : pids.value()) {
+            if (signalled.insert(pid).second) to_kill.insert(pid);
+          }
           last_pids = fmt::format("{} in {}", fmt::join(pids.value(), " "), dir);
-          root_busy = true;
+          kept.push_back(dir);
           continue;
         }
         if (!pids && pids.error().err() != ENOENT) return std::move(pids).error();
+        // A parent cannot go before its children do.
+        bool has_kept_child = std::any_of(kept.begin(), kept.end(), [&](const std::string& k) {
+          return k.compare(0, dir.size() + 1, dir + "/") == 0;
+        });
+        if (has_kept_child) {
+          kept.push_back(dir);
+          continue;
+        }
         // The kernel refuses (EBUSY) while a killed task is still exiting.
         auto removed = remove_dir(ops, dir);
         if (!removed && removed.error().err() != EBUSY) return removed;
-        if (!removed) root_busy = true;
+        if (!removed) kept.push_back(dir);
       }
-      if (root_busy) busy.push_back(root);
+      if (!kept.empty()) busy.push_back(root);
     }
+    kill_each(to_kill);
     if (busy.empty()) return ok();
     if (Clock::now() > deadline) {
       return errno_error(EBUSY, "remove cgroup {}: still busy after 2 s{}", busy.front(),
@@ -198,6 +220,7 @@ Result<void> kill_and_remove(const CgroupDirOps& ops, const std::vector<std::str
 
 void remove_unused(const CgroupDirOps& ops, const std::vector<std::string>& dirs) {
   for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+    if (!exists(*it)) continue;  // a leaf, already removed
     // EBUSY or ENOTEMPTY: another container's cgroup is still below; keep it.
     (void)remove_dir(ops, *it);
   }

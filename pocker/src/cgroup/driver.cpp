@@ -33,10 +33,11 @@ Result<std::vector<std::string>> find_stale_cgroups(const CgroupHost& host,
   // The same name can appear in every v1 hierarchy: gather each once.
   std::set<std::string> names;
   for (const auto& dir : top->dirs()) {
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::error_code ec;  // a hierarchy without `parent` yet has nothing stale
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
+         it.increment(ec)) {
       std::error_code type_ec;
-      if (entry.is_directory(type_ec)) names.insert(entry.path().filename().string());
+      if (it->is_directory(type_ec)) names.insert(it->path().filename().string());
     }
   }
   std::vector<std::string> stale;

@@ -47,8 +47,9 @@ Result<void> validate(const Resources& r, unsigned host_cpus,
     }
   }
   if (r.pids_limit && *r.pids_limit < -1) {
-    return user_error("invalid --pids-limit {}: must be a positive number, or 0 or -1 for unlimited",
-                      *r.pids_limit);
+    return user_error(
+        "invalid --pids-limit {}: must be a positive number, or 0 or -1 for unlimited",
+        *r.pids_limit);
   }
   // The kernel's own bounds for cpu.shares (MIN_SHARES and MAX_SHARES in
   // kernel/sched/sched.h); cgroup v2's cpu.weight maps onto the same range.

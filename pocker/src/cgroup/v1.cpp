@@ -179,7 +179,9 @@ class CgroupV1 final : public Cgroup {
     auto kill_all = [this] {
       // A frozen v1 task does not act on SIGKILL until thawed. Signal
       // first, thaw second, so nothing runs a single instruction more.
-      for (const auto& dir : dirs()) cgroupfs::kill_listed(dir + "/cgroup.procs");
+      std::vector<std::string> procs;
+      for (const auto& dir : dirs()) procs.push_back(dir + "/cgroup.procs");
+      cgroupfs::kill_listed(procs);
       auto it = mounts_.find("freezer");
       if (it == mounts_.end()) return;
       std::string state = it->second + relative_ + "/freezer.state";
