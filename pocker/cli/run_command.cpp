@@ -5,7 +5,9 @@
 #include <fstream>
 
 #include "commands.hpp"
+#include "pocker/cgroup.hpp"
 #include "pocker/image.hpp"
+#include "pocker/parse.hpp"
 #include "pocker/runtime.hpp"
 #include "pocker/spec.hpp"
 
@@ -26,7 +28,33 @@ struct RunFlags {
   std::string hostname;
   std::string pid_mode, uts_mode, ipc_mode, network_mode;
   bool no_pivot = false;
+  // lv2 resources, parsed and validated in make_spec
+  std::string cpus, memory, memory_swap, cpuset_cpus;
+  std::optional<int64_t> pids_limit;
+  std::optional<uint64_t> cpu_shares;
 };
+
+// --cpus, --memory and friends: docker's units and rules, checked before
+// anything is created.
+Result<Resources> make_resources(const RunFlags& flags) {
+  Resources r;
+  unsigned host_cpus = host_cpu_count();
+  if (!flags.cpus.empty()) r.cpus = TRY(parse_cpus(flags.cpus, host_cpus));
+  if (!flags.memory.empty()) r.memory = TRY_CTX(parse_size(flags.memory), "--memory");
+  if (!flags.memory_swap.empty()) {
+    if (flags.memory_swap == "-1") {
+      r.memory_swap = -1;
+    } else {
+      r.memory_swap = static_cast<int64_t>(TRY_CTX(parse_size(flags.memory_swap), "--memory-swap"));
+    }
+  }
+  r.pids_limit = flags.pids_limit;
+  r.cpu_shares = flags.cpu_shares;
+  if (!flags.cpuset_cpus.empty()) r.cpuset_cpus = flags.cpuset_cpus;
+  auto online = TRY(host_online_cpus());
+  TRY(validate(r, host_cpus, online));
+  return r;
+}
 
 // --env-file: KEY=VALUE lines; blank lines and # comments are skipped.
 Result<void> read_env_file(const std::string& path, std::vector<std::string>& out) {
@@ -49,6 +77,7 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   }
   ContainerSpec spec;
   spec.id = new_container_id();
+  spec.resources = TRY(make_resources(flags));
   if (flags.rootfs.empty()) {
     if (rest.empty()) return user_error("run: an image name is required (try: pocker run busybox)");
     spec.image = rest.front();
@@ -127,6 +156,12 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
                   "none (only lo, the default for now) or host")
       ->check(CLI::IsMember({"none", "host"}));
   run->add_flag("--no-pivot", flags->no_pivot, "enter the root with chroot, not pivot_root (escapable!)");
+  run->add_option("--cpus", flags->cpus, "CPU time limit, in CPUs (0.5 = half of one)");
+  run->add_option("-m,--memory,--mem", flags->memory, "memory limit (b, k, m, g; at least 6m)");
+  run->add_option("--memory-swap", flags->memory_swap, "memory plus swap limit, or -1 for unlimited swap");
+  run->add_option("--pids-limit", flags->pids_limit, "most processes at once (-1: unlimited)");
+  run->add_option("--cpuset-cpus", flags->cpuset_cpus, "CPUs it may run on, e.g. 0-1,3");
+  run->add_option("--cpu-shares", flags->cpu_shares, "relative CPU weight (2..262144, default 1024)");
 
   run->callback([run, flags, &globals, &handler] {
     handler = [run, flags, &globals] {

@@ -14,7 +14,7 @@ namespace pocker {
 Result<void> make_dirs(const std::string& path, mode_t mode = 0755);
 /// mkdtemp(prefix + "XXXXXX"); returns the new directory.
 Result<std::string> make_temp_dir(const std::string& prefix);
-/// rm -rf that stays on one file system and never follows symlinks.
+/// rm -rf that never follows symlinks and refuses to cross a mount point.
 Result<void> remove_tree(const std::string& path);
 /// Reads a whole (small) file.
 Result<std::string> read_file(const std::string& path);

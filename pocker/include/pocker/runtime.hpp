@@ -19,7 +19,8 @@ enum ExitCode : int {
 /// The outcome of a foreground run.
 struct RunOutcome {
   int exit_code = 0;    ///< what pocker should exit with
-  std::string failure;  ///< why the command could not run (126/127), else empty
+  std::string failure;  ///< why the command could not run (126/127) or was killed, else empty
+  bool oom_killed = false;  ///< the memory limit's OOM killer ended it
 };
 
 /// Runs the container in the foreground: starts it, forwards SIGINT,

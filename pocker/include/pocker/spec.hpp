@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "pocker/cgroup.hpp"
 #include "pocker/error.hpp"
 #include "pocker/namespaces.hpp"
 
@@ -43,6 +44,7 @@ struct ContainerSpec {
   std::string hostname;  ///< -h; empty means the first 12 characters of the id
   ProcessSpec process;
   NamespaceConfig namespaces;
+  Resources resources;    ///< lv2: --cpus, --memory, ... (validated by the CLI)
   bool no_pivot = false;  ///< --no-pivot: chroot instead of pivot_root
   bool remove = false;    ///< --rm: delete the container's files when it ends
   std::string state_dir;  ///< <root>/containers/<id>: the overlay's upper and work dirs

@@ -47,6 +47,15 @@ class CgroupV1 final : public Cgroup {
   }
 
   Result<void> create() override {
+    // Another pocker removing its now-unused `pocker` parent at this very
+    // moment makes our mkdir of the leaf fail with ENOENT: go again.
+    for (int attempt = 0;; ++attempt) {
+      auto made = create_once();
+      if (made || made.error().err() != ENOENT || attempt == 2) return made;
+    }
+  }
+
+  Result<void> create_once() {
     if (hierarchies_.empty()) {
       return user_error("create cgroup {}: none of the v1 controllers pocker uses is mounted",
                         relative_);
@@ -56,8 +65,10 @@ class CgroupV1 final : public Cgroup {
       std::string dir = mount;
       for (const auto& part : parts_) {
         std::string child = dir + "/" + part;
-        if (TRY(cgroupfs::make_dir(ops_, child)) &&
-            std::find(created_.begin(), created_.end(), child) == created_.end()) {
+        // Remember parents we merely joined too: the last container out
+        // removes the shared `pocker` directory, whoever made it.
+        TRY(cgroupfs::make_dir(ops_, child));
+        if (std::find(created_.begin(), created_.end(), child) == created_.end()) {
           created_.push_back(child);
         }
         if (is_cpuset) {
@@ -228,7 +239,7 @@ class CgroupV1 final : public Cgroup {
   std::string relative_;                       // "/pocker/<id>"
   std::map<std::string, std::string> mounts_;  // used controller -> mount dir
   std::vector<std::string> hierarchies_;       // distinct mount dirs, in kUsed order
-  std::vector<std::string> created_;           // directories create() made, top-down
+  std::vector<std::string> created_;           // directories create() made or joined, top-down
 };
 
 }  // namespace

@@ -203,8 +203,11 @@ class CgroupV2 final : public Cgroup {
       if (exists(kill_file) && pids && !pids.value().empty()) (void)write_file(kill_file, "1");
     };
     TRY_CTX(cgroupfs::kill_and_remove(ops_, {leaf_}, kill_all), "destroy cgroup " + relative_);
-    cgroupfs::remove_unused(ops_, created_);
+    // The last container out removes the shared `pocker` directory too,
+    // whoever made it; one still in use refuses (EBUSY) and stays.
+    cgroupfs::remove_unused(ops_, joined_);
     created_.clear();
+    joined_.clear();
     return ok();
   }
 
@@ -226,6 +229,7 @@ class CgroupV2 final : public Cgroup {
       if (!enabled && ours) return enabled;
       dir += "/" + part;
       if (TRY(cgroupfs::make_dir(ops_, dir)) && !contains(created_, dir)) created_.push_back(dir);
+      if (!contains(joined_, dir)) joined_.push_back(dir);
     }
     return ok();
   }
@@ -251,6 +255,7 @@ class CgroupV2 final : public Cgroup {
   std::string relative_;  // "/pocker/<id>"
   std::string leaf_;      // unified_ + relative_
   std::vector<std::string> created_;  // directories create() made, top-down
+  std::vector<std::string> joined_;   // every level create() went through, top-down
 };
 
 }  // namespace

@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+
+#include "container_cgroup.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/namespaces.hpp"
 #include "pocker/process.hpp"
@@ -89,6 +92,11 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan) {
 [[noreturn]] void child_main(const ContainerSpec& spec, const RootPlan& plan,
                              const SyncEnd& sync) {
   reset_signals_in_child();
+  // A foreground container dies with its pocker: a pocker killed by
+  // SIGKILL must not leave the container running with nobody to reap it.
+  // (The kernel's own signal even reaches a PID namespace's init.) If
+  // pocker died before this line, the wait for kGo below sees EOF instead.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (auto go = sync.expect(SyncMessage::Type::kGo); !go) ::_exit(kExitPockerFailed);
   if (!spec.process.interactive) {
     if (auto null = detach_stdin(); !null) {
@@ -137,7 +145,9 @@ Result<void> make_state_dirs(const ContainerSpec& spec) {
 // Parent side of the start: ids, then release the child and learn whether
 // its exec worked. With -t the pty master arrives first, into `console`.
 Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const Child& child,
-                                               const SyncEnd& sync, Fd& console) {
+                                               ContainerCgroup& cgroup, const SyncEnd& sync,
+                                               Fd& console) {
+  TRY_CTX(cgroup.add_if_needed(child.pid()), "cgroup");
   if (spec.namespaces.user) {
     std::vector<IdMap> uids, gids;
     rootless_maps(uids, gids);
@@ -156,11 +166,14 @@ Result<RunOutcome> run_container(const ContainerSpec& spec) {
   StateDir state(spec.rootfs_is_image ? spec.state_dir : "");
   if (spec.rootfs_is_image) TRY_CTX(make_state_dirs(spec), "prepare container");
   RootPlan plan = make_root_plan(spec);
+  ContainerCgroup cgroup;  // declared after the state dir: destroyed first
+  TRY(cgroup.create(spec.id, spec.resources));
 
   auto sync = TRY(make_sync_pair());
   ForwardedSignalsBlocked blocked;
   CloneOptions options;
   options.flags = clone_flags(spec.namespaces);
+  options.cgroup_fd = cgroup.clone_fd();
   Child child = TRY(spawn(options, [&]() -> int {
     sync.parent.close();
     child_main(spec, plan, sync.child);
@@ -170,7 +183,7 @@ Result<RunOutcome> run_container(const ContainerSpec& spec) {
   blocked.unblock();  // handlers are in place: let pending and future signals through
 
   Fd console;
-  auto message = TRY(start_child(spec, child, sync.parent, console));
+  auto message = TRY(start_child(spec, child, cgroup, sync.parent, console));
   if (message && message->type == SyncMessage::Type::kError) {
     (void)child.wait();
     if (message->stage == SyncStage::kExec) return exec_failure(*message);
@@ -185,7 +198,15 @@ Result<RunOutcome> run_container(const ContainerSpec& spec) {
   auto status = TRY(child.wait());
   trace("container process {}", status.describe());
   if (!spec.remove) state.keep();
-  return RunOutcome{status.shell_code(), {}};
+  RunOutcome outcome{status.shell_code(), {}};
+  // The kernel, not a guess from status 137, says whether it was the OOM killer.
+  if (auto kills = cgroup.oom_kills(); kills && *kills > 0 && status.signal == SIGKILL) {
+    outcome.failure = fmt::format("container killed by the OOM killer: it used more than its "
+                                  "memory limit of {} bytes",
+                                  spec.resources.memory.value_or(0));
+    outcome.oom_killed = true;
+  }
+  return outcome;
 }
 
 }  // namespace pocker

@@ -1,0 +1,97 @@
+// The container's cgroup, as the runtime uses it: made and limited before
+// the child exists, removed when the container ends, whatever the reason.
+#include "container_cgroup.hpp"
+
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "pocker/trace.hpp"
+
+namespace pocker {
+namespace {
+
+// A cgroup directory younger than this may belong to a container that is
+// still starting (made, but its process not yet inside).
+constexpr time_t kStaleAfterSeconds = 5;
+
+// True for a cgroup that may belong to a container still starting: one
+// made moments ago, or one whose directories are not all there yet (on v1
+// a starting pocker makes them one hierarchy after the other).
+bool maybe_starting(const CgroupHost& host, const std::string& relative) {
+  auto cgroup = make_cgroup(host, relative);  // only to learn its directories
+  if (!cgroup) return true;
+  for (const auto& dir : cgroup.value()->dirs()) {
+    struct stat st;
+    if (::stat(dir.c_str(), &st) < 0) return true;
+    if (::time(nullptr) - st.st_ctime < kStaleAfterSeconds) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+ContainerCgroup::~ContainerCgroup() {
+  if (cgroup_) {
+    if (auto removed = cgroup_->destroy(); !removed) {
+      trace("remove cgroup {}: {}", cgroup_->path(), removed.error().message());
+    }
+  }
+}
+
+Result<void> ContainerCgroup::create(const std::string& id, const Resources& resources) {
+  if (::geteuid() != 0) {
+    // Rootless: without a delegated subtree we may not make cgroups at all.
+    if (resources.empty()) return ok();
+    return user_error(
+        "resource limits need cgroups, and a rootless pocker may only use a cgroup subtree "
+        "delegated to it (cgroup v2 with systemd: run inside `systemd-run --user --scope "
+        "-p Delegate=yes`); on cgroup v1 only root can set limits");
+  }
+  host_ = TRY_CTX(detect_cgroups(), "detect cgroups");
+  if (host_.layout == CgroupLayout::kNone) {
+    if (resources.empty()) return ok();
+    return user_error("resource limits need cgroups, and none are mounted on this host");
+  }
+  // A pocker killed by SIGKILL cannot clean up: its empty cgroups are
+  // removed here, by the next one.
+  auto stale = cleanup_stale_cgroups(host_, "pocker", [this](const std::string& relative) {
+    return maybe_starting(host_, relative);
+  });
+  if (stale) {
+    for (const auto& path : stale.value()) trace("removed stale cgroup {}", path);
+  }
+  cgroup_ = TRY(make_cgroup(host_, "pocker/" + id));
+  TRY_CTX(cgroup_->create(), "create cgroup");
+  auto warnings = TRY_CTX(cgroup_->apply(resources), "apply limits");
+  for (const auto& warning : warnings) ::dprintf(STDERR_FILENO, "pocker: warning: %s\n", warning.c_str());
+  return ok();
+}
+
+int ContainerCgroup::clone_fd() {
+  if (!cgroup_) return -1;
+  if (!dir_) {
+    auto dir = cgroup_->open_dir();  // v1 has none: the parent adds the pid instead
+    if (!dir) return -1;
+    dir_ = std::move(dir.value());
+  }
+  return dir_.get();
+}
+
+Result<void> ContainerCgroup::add_if_needed(pid_t pid) {
+  if (!cgroup_ || dir_) return ok();  // v2 child started inside already
+  return cgroup_->add_pid(pid);
+}
+
+std::optional<uint64_t> ContainerCgroup::oom_kills() const {
+  if (!cgroup_) return std::nullopt;
+  auto stats = cgroup_->stats();
+  if (!stats) return std::nullopt;
+  return stats.value().oom_kills;
+}
+
+std::string ContainerCgroup::path() const { return cgroup_ ? cgroup_->path() : ""; }
+
+}  // namespace pocker
