@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 POCKER_BIN = $(BUILD)/pocker/pocker
 CMAKE_FLAGS ?=
 
-.PHONY: all build run test unit labs lessons clean
+.PHONY: all build run test unit labs lessons clean bench bench-compare
 
 all: build
 
@@ -36,6 +36,16 @@ labs: build
 	ctest --test-dir $(BUILD) -L lab -j $(JOBS) --output-on-failure
 lessons: build
 	ctest --test-dir $(BUILD) -L lesson -j $(JOBS) --output-on-failure
+
+# Benchmarks (benchmarks/README.md). Timings mean something only on a quiet machine.
+RUNS ?= 30
+POCKER ?= $(POCKER_BIN)
+bench: build
+	$(BUILD)/benchmarks/pocker-bench $(BENCH_ARGS)
+# One hyperfine run of pocker next to runc, crun, bwrap, unshare, chroot and
+# /bin/true; POCKER=/path/to/pocker compares another build the same way.
+bench-compare: build
+	BUILD=$(abspath $(BUILD)) RUNS=$(RUNS) benchmarks/compare.sh $(abspath $(POCKER))
 
 clean:
 	rm -rf $(BUILD)

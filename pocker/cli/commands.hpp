@@ -22,6 +22,7 @@ using Handler = std::function<int()>;
 /// Each add_* registers one subcommand on `app` and sets `handler` when
 /// that subcommand is the one chosen.
 void add_run(CLI::App& app, const Globals& globals, Handler& handler);
+void add_info(CLI::App& app, const Globals& globals, Handler& handler);
 
 /// Prints `pocker: <message>` on stderr, one line.
 void print_error(const std::string& message);

@@ -36,6 +36,7 @@ int run_main(int argc, char** argv) {
 
   Handler handler;
   add_run(app, globals, handler);
+  add_info(app, globals, handler);
 
   try {
     app.parse(argc, argv);
