@@ -37,6 +37,8 @@ int run_main(int argc, char** argv) {
   Handler handler;
   add_run(app, globals, handler);
   add_info(app, globals, handler);
+  add_container_commands(app, globals, handler);
+  add_exec(app, globals, handler);
 
   try {
     app.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "pocker/cgroup.hpp"
 #include "pocker/image.hpp"
+#include "pocker/lifecycle.hpp"
 #include "pocker/parse.hpp"
 #include "pocker/runtime.hpp"
 #include "pocker/spec.hpp"
@@ -28,6 +29,8 @@ struct RunFlags {
   std::string hostname;
   std::string pid_mode, uts_mode, ipc_mode, network_mode;
   bool no_pivot = false;
+  bool detach = false;
+  std::string name;
   // lv2 resources, parsed and validated in make_spec
   std::string cpus, memory, memory_swap, cpuset_cpus;
   std::optional<int64_t> pids_limit;
@@ -119,6 +122,13 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
     return user_error("run: -h/--hostname cannot be used with --uts host");
   }
   spec.state_dir = StoreRoot{globals.root}.containers() + "/" + spec.id;
+  if (flags.detach && flags.terminal) {
+    return user_error("run: -d with -t is not supported yet (a detached pty needs `attach`)");
+  }
+  if (flags.detach && flags.interactive) {
+    return user_error("run: -d with -i is not supported yet (stdin of a detached container needs `attach`)");
+  }
+  spec.name = flags.name.empty() ? generate_name(spec.id) : flags.name;
   spec.process.interactive = flags.interactive;
   spec.process.terminal = flags.terminal;
   return spec;
@@ -138,6 +148,8 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
   run->add_flag("-i,--interactive", flags->interactive, "keep stdin attached");
   run->add_flag("-t,--tty", flags->terminal, "allocate a pseudo-terminal");
   run->add_flag("--rm", flags->remove, "remove the container when it exits");
+  run->add_flag("-d,--detach", flags->detach, "run in the background and print the container id");
+  run->add_option("--name", flags->name, "a name for the container");
   run->add_option("-e,--env", flags->env, "set an environment variable (KEY=VALUE, or KEY to copy)")
       ->allow_extra_args(false);
   run->add_option("--env-file", flags->env_files, "read environment variables from a file")
@@ -170,13 +182,13 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
         print_error(spec.error().message());
         return static_cast<int>(kExitPockerFailed);
       }
-      auto outcome = run_container(spec.value());
-      if (!outcome) {
-        print_error(outcome.error().message());
+      StateStore store(globals.root);
+      if (auto named = store.reserve_name(spec.value().name, spec.value().id); !named) {
+        print_error(named.error().message());
         return static_cast<int>(kExitPockerFailed);
       }
-      if (!outcome.value().failure.empty()) print_error(outcome.value().failure);
-      return outcome.value().exit_code;
+      if (flags->detach) return run_detached(store, spec.value());
+      return run_attached(store, spec.value());
     };
   });
 }

@@ -2,6 +2,9 @@
 /// @brief Running a container from a ContainerSpec.
 #pragma once
 
+#include <sys/types.h>
+
+#include <functional>
 #include <string>
 
 #include "pocker/error.hpp"
@@ -23,10 +26,16 @@ struct RunOutcome {
   bool oom_killed = false;  ///< the memory limit's OOM killer ended it
 };
 
+/// What the caller learns while a container runs.
+struct RunHooks {
+  /// Called once the command was executed: its host pid and cgroup path.
+  std::function<void(pid_t pid, const std::string& cgroup)> started;
+};
+
 /// Runs the container in the foreground: starts it, forwards SIGINT,
 /// SIGTERM and friends to it, waits, and returns its status. A command
 /// that could not be executed gives exit code 126 or 127 and a `failure`
 /// text; any other failure of pocker itself comes back as an Error (125).
-Result<RunOutcome> run_container(const ContainerSpec& spec);
+Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hooks = {});
 
 }  // namespace pocker

@@ -24,7 +24,7 @@ struct ProcessSpec {
   std::vector<std::string> env;   ///< KEY=VALUE, exactly what the process sees
   std::string cwd = "/";          ///< working directory inside the root
   std::optional<uid_t> uid;       ///< -u; unset keeps the caller's (root) uid
-  std::optional<gid_t> gid;
+  std::optional<gid_t> gid;       ///< the group for `uid`; unset keeps the caller's (root) gid
   std::string user;               ///< -u as given, resolved inside the root
   bool interactive = false;       ///< -i: keep stdin attached
   bool terminal = false;          ///< -t: allocate a pty
@@ -34,6 +34,14 @@ struct ProcessSpec {
 inline constexpr const char* kDefaultPath =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/// A mount added by the user: -v HOST:CTR[:ro] (a bind) or --tmpfs PATH.
+struct MountSpec {
+  std::string source;  ///< host path for a bind; unused for tmpfs
+  std::string target;  ///< absolute path inside the container
+  std::string type;    ///< "bind" or "tmpfs"
+  bool read_only = false;
+};
+
 /// Everything about one container.
 struct ContainerSpec {
   std::string id;        ///< 64 hex characters
@@ -42,12 +50,15 @@ struct ContainerSpec {
   std::string rootfs;    ///< the directory that becomes `/`
   bool rootfs_is_image = false;  ///< true when rootfs belongs to an image store
   std::string hostname;  ///< -h; empty means the first 12 characters of the id
-  ProcessSpec process;
-  NamespaceConfig namespaces;
+  ProcessSpec process;   ///< the command and how it runs
+  NamespaceConfig namespaces;  ///< which namespaces it gets (the host's opt-outs applied)
   Resources resources;    ///< lv2: --cpus, --memory, ... (validated by the CLI)
   bool no_pivot = false;  ///< --no-pivot: chroot instead of pivot_root
   bool remove = false;    ///< --rm: delete the container's files when it ends
-  std::string state_dir;  ///< <root>/containers/<id>: the overlay's upper and work dirs
+  std::string state_dir;  ///< `<root>/containers/<id>`: the overlay's upper and work dirs
+  bool init = false;      ///< --init: a small PID 1 that reaps and forwards signals
+  bool read_only = false; ///< --read-only: the root file system is mounted read-only
+  std::vector<MountSpec> mounts;  ///< -v and --tmpfs, mounted in order
 };
 
 /// Builds the container environment: the default PATH and HOSTNAME-like

@@ -39,23 +39,6 @@ Result<void> detach_stdin() {
   return ok();
 }
 
-// The container's directory: removed again when the run fails or, with
-// --rm, when the container ends. Nothing of a failed start stays behind.
-class StateDir {
- public:
-  explicit StateDir(std::string path) : path_(std::move(path)) {}
-  ~StateDir() {
-    if (!path_.empty() && !keep_) (void)remove_tree(path_);
-  }
-  StateDir(const StateDir&) = delete;
-  StateDir& operator=(const StateDir&) = delete;
-  void keep() { keep_ = true; }
-
- private:
-  std::string path_;
-  bool keep_ = false;
-};
-
 RootPlan make_root_plan(const ContainerSpec& spec) {
   RootPlan plan;
   plan.pivot = !spec.no_pivot;
@@ -132,10 +115,11 @@ RunOutcome exec_failure(const SyncMessage& message) {
   return RunOutcome{code, error.message() + hint};
 }
 
+// Idempotent: `start` runs a stopped container again on the same upper dir.
 Result<void> make_state_dirs(const ContainerSpec& spec) {
   TRY(make_dirs(spec.state_dir, 0700));
   for (const char* sub : {"/upper", "/work", "/rootfs"}) {
-    if (::mkdir((spec.state_dir + sub).c_str(), 0755) < 0) {
+    if (::mkdir((spec.state_dir + sub).c_str(), 0755) < 0 && errno != EEXIST) {
       return sys_error("mkdir {}{}", spec.state_dir, sub);
     }
   }
@@ -162,11 +146,10 @@ Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const 
 
 }  // namespace
 
-Result<RunOutcome> run_container(const ContainerSpec& spec) {
-  StateDir state(spec.rootfs_is_image ? spec.state_dir : "");
+Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hooks) {
   if (spec.rootfs_is_image) TRY_CTX(make_state_dirs(spec), "prepare container");
   RootPlan plan = make_root_plan(spec);
-  ContainerCgroup cgroup;  // declared after the state dir: destroyed first
+  ContainerCgroup cgroup;  // destroyed (with anything left inside) on every return
   TRY(cgroup.create(spec.id, spec.resources));
 
   auto sync = TRY(make_sync_pair());
@@ -190,6 +173,7 @@ Result<RunOutcome> run_container(const ContainerSpec& spec) {
     return errno_error(message->err, "{}", message->text);
   }
   trace("container process {} is running", child.pid());
+  if (hooks.started) hooks.started(child.pid(), cgroup.path());
   if (console) {
     RawMode raw(STDIN_FILENO);
     TRY_CTX(relay_console(console, spec.process.interactive), "terminal");
@@ -197,7 +181,6 @@ Result<RunOutcome> run_container(const ContainerSpec& spec) {
 
   auto status = TRY(child.wait());
   trace("container process {}", status.describe());
-  if (!spec.remove) state.keep();
   RunOutcome outcome{status.shell_code(), {}};
   // The kernel, not a guess from status 137, says whether it was the OOM killer.
   if (auto kills = cgroup.oom_kills(); kills && *kills > 0 && status.signal == SIGKILL) {

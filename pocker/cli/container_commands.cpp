@@ -1,0 +1,252 @@
+// ps, logs, stop, start, restart, kill, rm, wait, inspect: thin wrappers
+// over pocker/lifecycle.hpp. Each resolves names and id prefixes first.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "commands.hpp"
+#include "pocker/fs.hpp"
+#include "pocker/lifecycle.hpp"
+#include "pocker/runtime.hpp"
+
+namespace pocker::cli {
+namespace {
+
+// Applies `action` to each container; the exit code is 125 if any failed.
+int for_each(const Globals& globals, const std::vector<std::string>& refs,
+             const std::function<Result<void>(StateStore&, const std::string& id)>& action,
+             bool print_ref) {
+  StateStore store(globals.root);
+  int code = 0;
+  for (const auto& ref : refs) {
+    auto id = store.resolve(ref);
+    Result<void> done = id ? action(store, id.value()) : Result<void>(std::move(id).error());
+    if (!done) {
+      print_error(done.error().message());
+      code = kExitPockerFailed;
+    } else if (print_ref) {
+      std::printf("%s\n", ref.c_str());
+    }
+  }
+  return code;
+}
+
+std::string short_command(const std::vector<std::string>& args) {
+  std::string out;
+  for (const auto& a : args) out += (out.empty() ? "" : " ") + a;
+  if (out.size() > 30) out = out.substr(0, 27) + "...";
+  return "\"" + out + "\"";
+}
+
+int do_ps(const Globals& globals, bool all, bool quiet) {
+  StateStore store(globals.root);
+  if (!quiet) {
+    std::printf("%-12s  %-10s  %-32s  %-20s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "STATUS",
+                "NAMES");
+  }
+  for (const auto& id : store.list()) {
+    auto state = store.load(id);
+    auto spec = store.load_spec(id);
+    if (!state || !spec) continue;
+    const auto& s = state.value();
+    if (!all && s.status != "running") continue;
+    if (quiet) {
+      std::printf("%s\n", id.substr(0, 12).c_str());
+      continue;
+    }
+    std::string status = s.status == "running" ? "Up"
+                         : s.status == "exited" ? fmt::format("Exited ({})", s.exit_code)
+                         : s.status == "dead"   ? "Dead"
+                                                : "Created";
+    std::string image = spec.value().image.empty() ? "(rootfs)" : spec.value().image;
+    std::printf("%-12s  %-10s  %-32s  %-20s  %s\n", id.substr(0, 12).c_str(), image.c_str(),
+                short_command(spec.value().process.args).c_str(), status.c_str(), s.name.c_str());
+  }
+  return 0;
+}
+
+// The last `tail` lines of `text` (all if tail < 0).
+std::string last_lines(const std::string& text, long tail) {
+  if (tail < 0) return text;
+  size_t pos = text.size();
+  if (pos > 0 && text[pos - 1] == '\n') --pos;
+  for (long n = 0; n < tail; ++n) {
+    size_t nl = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
+    if (nl == std::string::npos) return text;
+    pos = nl;
+    if (n + 1 == tail) return text.substr(nl + 1);
+  }
+  return tail == 0 ? std::string() : text;
+}
+
+int do_logs(const Globals& globals, const std::string& ref, bool follow, long tail) {
+  StateStore store(globals.root);
+  auto id = store.resolve(ref);
+  if (!id) {
+    print_error(id.error().message());
+    return kExitPockerFailed;
+  }
+  std::string path = store.log_path(id.value());
+  auto text = read_file(path);
+  std::string content = text ? text.value() : "";
+  std::string shown = last_lines(content, tail);
+  std::fwrite(shown.data(), 1, shown.size(), stdout);
+  std::fflush(stdout);
+  if (!follow) return 0;
+  // Follow: print what is appended until the container is no longer running.
+  size_t offset = content.size();
+  while (true) {
+    auto state = store.load(id.value());
+    bool running = state && state.value().status == "running";
+    auto now = read_file(path);
+    if (now && now.value().size() > offset) {
+      std::fwrite(now.value().data() + offset, 1, now.value().size() - offset, stdout);
+      std::fflush(stdout);
+      offset = now.value().size();
+    }
+    if (!running) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
+
+void add_container_commands(CLI::App& app, const Globals& globals, Handler& handler) {
+  {
+    auto* ps = app.add_subcommand("ps", "list containers");
+    auto all = std::make_shared<bool>(false);
+    auto quiet = std::make_shared<bool>(false);
+    ps->add_flag("-a,--all", *all, "show all containers, not only running ones");
+    ps->add_flag("-q,--quiet", *quiet, "only print ids");
+    ps->callback([&, all, quiet] { handler = [&, all, quiet] { return do_ps(globals, *all, *quiet); }; });
+  }
+  {
+    auto* logs = app.add_subcommand("logs", "print a container's output");
+    auto ref = std::make_shared<std::string>();
+    auto follow = std::make_shared<bool>(false);
+    auto tail = std::make_shared<long>(-1);
+    logs->add_flag("-f,--follow", *follow, "keep printing new output until the container ends");
+    logs->add_option("--tail,-n", *tail, "only the last N lines");
+    logs->add_option("container", *ref, "name or id")->required();
+    logs->callback([&, ref, follow, tail] {
+      handler = [&, ref, follow, tail] { return do_logs(globals, *ref, *follow, *tail); };
+    });
+  }
+  {
+    auto* stop = app.add_subcommand("stop", "stop containers: SIGTERM, then SIGKILL");
+    auto refs = std::make_shared<std::vector<std::string>>();
+    auto timeout = std::make_shared<double>(10);
+    stop->add_option("-t,--time", *timeout, "seconds to wait before SIGKILL (default 10)");
+    stop->add_option("containers", *refs, "names or ids")->required();
+    stop->callback([&, refs, timeout] {
+      handler = [&, refs, timeout] {
+        return for_each(globals, *refs, [&](StateStore& s, const std::string& id) {
+          return stop_container(s, id, *timeout);
+        }, true);
+      };
+    });
+  }
+  {
+    auto* kill = app.add_subcommand("kill", "send a signal to containers");
+    auto refs = std::make_shared<std::vector<std::string>>();
+    auto signal = std::make_shared<std::string>("KILL");
+    kill->add_option("-s,--signal", *signal, "signal to send (default KILL)");
+    kill->add_option("containers", *refs, "names or ids")->required();
+    kill->callback([&, refs, signal] {
+      handler = [&, refs, signal] {
+        auto number = parse_signal(*signal);
+        if (!number) {
+          print_error(number.error().message());
+          return static_cast<int>(kExitPockerFailed);
+        }
+        return for_each(globals, *refs, [&](StateStore& s, const std::string& id) {
+          return kill_container(s, id, number.value());
+        }, true);
+      };
+    });
+  }
+  {
+    auto* rm = app.add_subcommand("rm", "remove containers");
+    auto refs = std::make_shared<std::vector<std::string>>();
+    auto force = std::make_shared<bool>(false);
+    rm->add_flag("-f,--force", *force, "kill running containers first");
+    rm->add_option("containers", *refs, "names or ids")->required();
+    rm->callback([&, refs, force] {
+      handler = [&, refs, force] {
+        return for_each(globals, *refs, [&](StateStore& s, const std::string& id) {
+          return remove_container(s, id, *force);
+        }, true);
+      };
+    });
+  }
+  {
+    auto* wait = app.add_subcommand("wait", "wait for a container to end and print its exit code");
+    auto ref = std::make_shared<std::string>();
+    wait->add_option("container", *ref, "name or id")->required();
+    wait->callback([&, ref] {
+      handler = [&, ref] {
+        StateStore store(globals.root);
+        auto id = store.resolve(*ref);
+        auto code = id ? wait_container(store, id.value()) : Result<int>(std::move(id).error());
+        if (!code) {
+          print_error(code.error().message());
+          return static_cast<int>(kExitPockerFailed);
+        }
+        std::printf("%d\n", code.value());
+        return 0;
+      };
+    });
+  }
+  {
+    auto* inspect = app.add_subcommand("inspect", "show a container's state and configuration as JSON");
+    auto ref = std::make_shared<std::string>();
+    inspect->add_option("container", *ref, "name or id")->required();
+    inspect->callback([&, ref] {
+      handler = [&, ref] {
+        StateStore store(globals.root);
+        auto id = store.resolve(*ref);
+        auto json = id ? inspect_container(store, id.value()) : Result<std::string>(std::move(id).error());
+        if (!json) {
+          print_error(json.error().message());
+          return static_cast<int>(kExitPockerFailed);
+        }
+        std::printf("%s\n", json.value().c_str());
+        return 0;
+      };
+    });
+  }
+  for (const char* name : {"start", "restart"}) {
+    bool restart = std::string(name) == "restart";
+    auto* cmd = app.add_subcommand(name, restart ? "stop, then start a container again"
+                                                 : "start a stopped container again");
+    auto ref = std::make_shared<std::string>();
+    auto attach = std::make_shared<bool>(false);
+    if (!restart) cmd->add_flag("-a,--attach", *attach, "stay attached, as with run");
+    cmd->add_option("container", *ref, "name or id")->required();
+    cmd->callback([&, ref, attach, restart] {
+      handler = [&, ref, attach, restart] {
+        StateStore store(globals.root);
+        auto id = store.resolve(*ref);
+        if (!id) {
+          print_error(id.error().message());
+          return static_cast<int>(kExitPockerFailed);
+        }
+        if (restart) {
+          if (auto stopped = stop_container(store, id.value(), 10); !stopped) {
+            print_error(stopped.error().message());
+            return static_cast<int>(kExitPockerFailed);
+          }
+        }
+        return start_container(store, id.value(), *attach);
+      };
+    });
+  }
+}
+
+}  // namespace pocker::cli

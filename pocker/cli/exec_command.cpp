@@ -1,0 +1,76 @@
+// `pocker exec [-i] [-t] [-e] [-w] [-u] C COMMAND...`
+#include <unistd.h>
+
+#include "commands.hpp"
+#include "pocker/exec.hpp"
+#include "pocker/lifecycle.hpp"
+
+extern char** environ;
+
+namespace pocker::cli {
+
+void add_exec(CLI::App& app, const Globals& globals, Handler& handler) {
+  struct Flags {
+    bool interactive = false, terminal = false;
+    std::vector<std::string> env;
+    std::string workdir, user;
+  };
+  auto flags = std::make_shared<Flags>();
+  auto* exec = app.add_subcommand("exec", "run a command in a running container");
+  exec->prefix_command();  // everything after the container belongs to the command
+  exec->add_flag("-i,--interactive", flags->interactive, "keep stdin attached");
+  exec->add_flag("-t,--tty", flags->terminal, "allocate a pseudo-terminal");
+  exec->add_option("-e,--env", flags->env, "set an environment variable")->allow_extra_args(false);
+  exec->add_option("-w,--workdir", flags->workdir, "working directory inside the container");
+  exec->add_option("-u,--user", flags->user, "UID[:GID] or NAME[:GROUP] to run as");
+  exec->callback([&, exec, flags] {
+    handler = [&, exec, flags] {
+      auto rest = exec->remaining();
+      if (!rest.empty() && rest[0].size() > 1 && rest[0][0] == '-') {
+        print_error("exec: unknown flag " + rest[0]);
+        return static_cast<int>(kExitPockerFailed);
+      }
+      if (rest.size() < 2) {
+        print_error("exec: usage: pocker exec [OPTIONS] CONTAINER COMMAND [ARG...]");
+        return static_cast<int>(kExitPockerFailed);
+      }
+      StateStore store(globals.root);
+      auto id = store.resolve(rest[0]);
+      auto state = id ? store.load(id.value()) : Result<ContainerState>(std::move(id).error());
+      auto spec = id ? store.load_spec(id.value()) : Result<ContainerSpec>(user_error("no such container"));
+      if (!state || !spec) {
+        print_error(!state ? state.error().message() : spec.error().message());
+        return static_cast<int>(kExitPockerFailed);
+      }
+      if (state.value().status != "running") {
+        print_error(fmt::format("container {} is not running", rest[0]));
+        return static_cast<int>(kExitPockerFailed);
+      }
+      ProcessSpec process = spec.value().process;
+      process.args.assign(rest.begin() + 1, rest.end());
+      // The container's environment, then -e on top, as docker does.
+      std::vector<std::string> env = process.env;
+      for (const auto& e : flags->env) env.push_back(e);
+      auto built = build_env(env, environ);
+      if (!built) {
+        print_error(built.error().message());
+        return static_cast<int>(kExitPockerFailed);
+      }
+      process.env = built.value();
+      if (!flags->workdir.empty()) process.cwd = flags->workdir;
+      if (!flags->user.empty()) process.user = flags->user;
+      process.interactive = flags->interactive;
+      process.terminal = flags->terminal;
+      if (process.terminal) process.env.push_back("TERM=xterm");
+      auto outcome = exec_in_container(state.value().pid, state.value().cgroup, process);
+      if (!outcome) {
+        print_error(outcome.error().message());
+        return static_cast<int>(kExitPockerFailed);
+      }
+      if (!outcome.value().failure.empty()) print_error(outcome.value().failure);
+      return outcome.value().exit_code;
+    };
+  });
+}
+
+}  // namespace pocker::cli

@@ -1,0 +1,105 @@
+/// @file
+/// @brief The container state store: one directory per container under `<root>/containers`.
+///
+/// Each container directory holds `config.json` (its ContainerSpec),
+/// `state.json` (status, pids, exit code), `container.log` (the output of a
+/// detached container) and the overlay's `upper`, `work` and `rootfs`
+/// directories. Names are files under `<root>/names`, created with O_EXCL so
+/// two pockers can never take the same name. Every write goes through a
+/// temporary file and rename(2), so a reader never sees half a file, and a
+/// per-container flock(2) orders the writers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pocker/error.hpp"
+#include "pocker/fd.hpp"
+#include "pocker/spec.hpp"
+
+namespace pocker {
+
+/// What `ps` and `inspect` show about a container.
+struct ContainerState {
+  std::string id;
+  std::string name;
+  /// created, running, exited, or dead (its monitor vanished, so the exit
+  /// status is unknown).
+  std::string status = "created";
+  pid_t pid = 0;          ///< the container's first process (host pid), while running
+  pid_t monitor = 0;      ///< the pocker process that waits for it
+  uint64_t monitor_start = 0;  ///< its start time (proc(5) field 22), against pid reuse
+  int exit_code = 0;
+  bool oom_killed = false;
+  std::string cgroup;     ///< relative cgroup path, e.g. /pocker/<id>
+  std::string created_at, started_at, finished_at;  ///< RFC 3339, UTC
+};
+
+/// The start time of `pid` in clock ticks since boot, or 0 if it is gone.
+uint64_t process_start_time(pid_t pid);
+
+/// True if `pid` is alive and is the process that had `start_time`.
+bool process_is(pid_t pid, uint64_t start_time);
+
+/// Now, as `2026-01-02T03:04:05.123456789Z`.
+std::string now_rfc3339();
+
+/// A held flock(2); released when destroyed.
+class StateLock {
+ public:
+  StateLock() = default;
+  explicit StateLock(Fd fd) : fd_(std::move(fd)) {}
+
+ private:
+  Fd fd_;
+};
+
+/// The containers under one --root.
+class StateStore {
+ public:
+  explicit StateStore(std::string root);
+
+  const std::string& root() const { return root_; }
+  std::string dir(const std::string& id) const { return root_ + "/containers/" + id; }
+  std::string log_path(const std::string& id) const { return dir(id) + "/container.log"; }
+
+  /// Reserves `name` for `id`; fails if another container has it.
+  Result<void> reserve_name(const std::string& name, const std::string& id);
+  void release_name(const std::string& name);
+
+  /// Makes the container's directory and writes its config and a
+  /// `created` state.
+  Result<void> create(const ContainerSpec& spec);
+  /// Removes the container's directory and name. The caller makes sure it
+  /// is not running.
+  Result<void> remove(const std::string& id);
+
+  Result<ContainerSpec> load_spec(const std::string& id) const;
+  /// Loads the state and corrects it: a container recorded as running whose
+  /// monitor is gone is reported `dead`, never as running.
+  Result<ContainerState> load(const std::string& id) const;
+  Result<void> save(const ContainerState& state);
+
+  /// Takes the container's lock (blocking).
+  Result<StateLock> lock(const std::string& id) const;
+
+  /// Every container id, oldest first.
+  std::vector<std::string> list() const;
+  /// A name, a full id or a unique id prefix → the id.
+  Result<std::string> resolve(const std::string& ref) const;
+
+ private:
+  std::string root_;
+};
+
+/// A docker-like name, e.g. `brave_turing`, for a container without --name.
+std::string generate_name(const std::string& id);
+
+/// JSON for the state directory (also used by `inspect`).
+std::string spec_to_json(const ContainerSpec& spec);
+Result<ContainerSpec> spec_from_json(const std::string& text);
+
+}  // namespace pocker

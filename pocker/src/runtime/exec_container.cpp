@@ -1,0 +1,167 @@
+// `pocker exec`: a new process inside a running container.
+//
+// The new process must end up in every namespace of the container and in
+// its cgroup. pocker joins the PID namespace for its *children* first
+// (setns on a pid namespace only affects processes created afterwards),
+// then clones the child, puts it in the container's cgroup, and the child
+// joins the other namespaces with setns(2) before it execs. Joining the
+// mount namespace also moves its root and cwd to the container's root.
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+
+#include "pocker/cgroup.hpp"
+#include "pocker/exec.hpp"
+#include "pocker/process.hpp"
+#include "pocker/root.hpp"
+#include "pocker/signals.hpp"
+#include "pocker/sync.hpp"
+#include "pocker/terminal.hpp"
+#include "pocker/trace.hpp"
+#include "pocker/user.hpp"
+
+namespace pocker {
+namespace {
+
+struct NamespaceFile {
+  const char* name;
+  int flag;
+};
+
+// User first: it grants the rights to join the others. Mount last: after
+// it, /proc/<pid> paths of the host are gone.
+constexpr std::array<NamespaceFile, 6> kJoinOrder = {{
+    {"user", CLONE_NEWUSER},
+    {"cgroup", CLONE_NEWCGROUP},
+    {"ipc", CLONE_NEWIPC},
+    {"uts", CLONE_NEWUTS},
+    {"net", CLONE_NEWNET},
+    {"mnt", CLONE_NEWNS},
+}};
+
+struct OpenNamespace {
+  Fd fd;
+  int flag;
+  std::string name;
+};
+
+// Opens the container's namespaces that differ from ours: joining our own
+// user namespace again would fail with EINVAL.
+Result<std::vector<OpenNamespace>> open_namespaces(pid_t pid) {
+  std::vector<OpenNamespace> result;
+  for (const auto& ns : kJoinOrder) {
+    std::string theirs = fmt::format("/proc/{}/ns/{}", pid, ns.name);
+    std::string ours = fmt::format("/proc/self/ns/{}", ns.name);
+    struct stat a, b;
+    if (::stat(theirs.c_str(), &a) < 0) return sys_error("stat {}", theirs);
+    if (::stat(ours.c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) continue;
+    Fd fd(::open(theirs.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return sys_error("open {}", theirs);
+    result.push_back({std::move(fd), ns.flag, ns.name});
+  }
+  return result;
+}
+
+Result<void> join_pid_namespace_for_children(pid_t pid) {
+  std::string theirs = fmt::format("/proc/{}/ns/pid", pid);
+  struct stat a, b;
+  if (::stat(theirs.c_str(), &a) < 0) return sys_error("stat {}", theirs);
+  if (::stat("/proc/self/ns/pid", &b) == 0 && a.st_ino == b.st_ino) return ok();  // --pid host
+  Fd fd(::open(theirs.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return sys_error("open {}", theirs);
+  if (::setns(fd.get(), CLONE_NEWPID) < 0) return sys_error("setns {}", theirs);
+  trace("setns({}, CLONE_NEWPID) = ok", theirs);
+  return ok();
+}
+
+Result<void> prepare_exec_child(const std::vector<OpenNamespace>& namespaces,
+                                const ProcessSpec& process) {
+  for (const auto& ns : namespaces) {
+    if (::setns(ns.fd.get(), ns.flag) < 0) return sys_error("setns {}", ns.name);
+    trace("setns({}) = ok", ns.name);
+  }
+  if (::chdir("/") < 0) return sys_error("chdir /");
+  TRY(enter_workdir(process.cwd));
+  if (!process.user.empty()) TRY(switch_user(process.user));
+  return ok();
+}
+
+}  // namespace
+
+Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgroup_path,
+                                     const ProcessSpec& process) {
+  auto namespaces = TRY_CTX(open_namespaces(container_pid), "exec");
+  TRY_CTX(join_pid_namespace_for_children(container_pid), "exec");
+
+  std::unique_ptr<Cgroup> cgroup;
+  if (!cgroup_path.empty()) {
+    auto host = TRY(detect_cgroups());
+    cgroup = TRY(make_cgroup(host, cgroup_path.substr(cgroup_path.find_first_not_of('/'))));
+  }
+
+  auto sync = TRY(make_sync_pair());
+  ForwardedSignalsBlocked blocked;
+  Child child = TRY(spawn(CloneOptions{}, [&]() -> int {
+    sync.parent.close();
+    reset_signals_in_child();
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (!sync.child.expect(SyncMessage::Type::kGo)) return kExitPockerFailed;
+    if (!process.interactive && !process.terminal) {
+      int null = ::open("/dev/null", O_RDONLY);
+      if (null >= 0) ::dup2(null, STDIN_FILENO);
+    }
+    if (auto prepared = prepare_exec_child(namespaces, process); !prepared) {
+      sync.child.send_error(SyncStage::kSetup, prepared.error());
+      return kExitPockerFailed;
+    }
+    if (process.terminal) {
+      auto master = open_console();
+      if (!master) {
+        sync.child.send_error(SyncStage::kSetup, master.error());
+        return kExitPockerFailed;
+      }
+      if (!sync.child.send_fd(SyncMessage{SyncMessage::Type::kTerminal}, master.value().get())) {
+        return kExitPockerFailed;
+      }
+    }
+    std::string path = env_lookup(process.env, "PATH", kDefaultPath);
+    Error failed = exec_in_path(process.args, process.env, path);
+    sync.child.send_error(SyncStage::kExec, failed);
+    return failed.err() == ENOENT ? kExitNotFound : kExitNotExecutable;
+  }));
+  sync.child.close();
+  forward_signals_to(child.pid());
+  blocked.unblock();
+
+  if (cgroup) TRY_CTX(cgroup->add_pid(child.pid()), "exec: join the container's cgroup");
+  TRY(sync.parent.send(SyncMessage{SyncMessage::Type::kGo}));
+  Fd console;
+  std::optional<SyncMessage> message;
+  do {
+    message = TRY(sync.parent.recv(&console));
+  } while (message && message->type == SyncMessage::Type::kTerminal);
+  if (message && message->type == SyncMessage::Type::kError) {
+    (void)child.wait();
+    Error error(message->err, message->text);
+    if (message->stage == SyncStage::kExec) {
+      int code = (message->err == ENOENT || message->err == ENOTDIR) ? kExitNotFound
+                                                                     : kExitNotExecutable;
+      return RunOutcome{code, error.message(), false};
+    }
+    return error;
+  }
+  if (console) {
+    RawMode raw(STDIN_FILENO);
+    TRY_CTX(relay_console(console, process.interactive), "terminal");
+  }
+  auto status = TRY(child.wait());
+  return RunOutcome{status.shell_code(), {}, false};
+}
+
+}  // namespace pocker

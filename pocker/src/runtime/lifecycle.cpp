@@ -1,0 +1,310 @@
+#include "pocker/lifecycle.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "pocker/fs.hpp"
+#include "pocker/trace.hpp"
+
+namespace pocker {
+namespace {
+
+void print_error(const std::string& message) {
+  std::string line = "pocker: " + message + "\n";
+  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
+  (void)ignored;
+}
+
+// The hooks that keep state.json true while the monitor runs the container.
+RunHooks state_hooks(StateStore& store, const ContainerSpec& spec, std::function<void()> also) {
+  return RunHooks{[&store, &spec, also](pid_t pid, const std::string& cgroup) {
+    auto lock = store.lock(spec.id);
+    auto state = store.load(spec.id);
+    ContainerState s = state ? state.value() : ContainerState{};
+    s.id = spec.id;
+    s.name = spec.name;
+    s.status = "running";
+    s.pid = pid;
+    s.monitor = ::getpid();
+    s.monitor_start = process_start_time(::getpid());
+    s.cgroup = cgroup;
+    s.started_at = now_rfc3339();
+    s.exit_code = 0;
+    s.oom_killed = false;
+    (void)store.save(s);
+    if (also) also();
+  }};
+}
+
+// After the container ended: record how, and remove it with --rm.
+void record_exit(StateStore& store, const ContainerSpec& spec, const RunOutcome& outcome) {
+  if (spec.remove) {
+    (void)store.remove(spec.id);
+    return;
+  }
+  auto lock = store.lock(spec.id);
+  auto state = store.load(spec.id);
+  ContainerState s = state ? state.value() : ContainerState{};
+  s.status = "exited";
+  s.pid = 0;
+  s.exit_code = outcome.exit_code;
+  s.oom_killed = outcome.oom_killed;
+  s.finished_at = now_rfc3339();
+  (void)store.save(s);
+}
+
+// Runs the container under this process as its monitor.
+// A first run that fails removes the container (bad input leaves nothing
+// behind); a failed `start` of an existing one keeps it.
+int monitor(StateStore& store, const ContainerSpec& spec, bool first_run,
+            std::function<void()> on_started, std::function<void(int, const std::string&)> on_failed) {
+  auto outcome = run_container(spec, state_hooks(store, spec, on_started));
+  if (!outcome) {
+    on_failed(kExitPockerFailed, outcome.error().message());
+    if (first_run) (void)store.remove(spec.id);
+    return kExitPockerFailed;
+  }
+  // 126/127 with a failure text: the command never ran.
+  if (!outcome.value().failure.empty() && !outcome.value().oom_killed) {
+    on_failed(outcome.value().exit_code, outcome.value().failure);
+    if (first_run) (void)store.remove(spec.id);
+    return outcome.value().exit_code;
+  }
+  if (!outcome.value().failure.empty()) print_error(outcome.value().failure);
+  record_exit(store, spec, outcome.value());
+  return outcome.value().exit_code;
+}
+
+bool still_running(StateStore& store, const std::string& id) {
+  auto state = store.load(id);
+  return state && (state.value().status == "running");
+}
+
+// Polls until the container stops running or `deadline` passes.
+bool wait_until_stopped(StateStore& store, const std::string& id,
+                        std::chrono::steady_clock::time_point deadline) {
+  while (still_running(store, id)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+// Forks a monitor in its own session whose output goes to the container's
+// log, and waits until it reports that the command runs (or why not).
+int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, bool first_run) {
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) < 0) {
+    print_error(sys_error("pipe").message());
+    return kExitPockerFailed;
+  }
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    print_error(sys_error("fork the monitor").message());
+    return kExitPockerFailed;
+  }
+  if (pid == 0) {
+    // The monitor: no terminal, no job-control signals from the shell.
+    ::close(ready[0]);
+    ::setsid();
+    ::prctl(PR_SET_NAME, "pocker-monitor");
+    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    int log = ::open(store.log_path(spec.id).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (null < 0 || log < 0) ::_exit(kExitPockerFailed);
+    ::dup2(null, STDIN_FILENO);
+    ::dup2(log, STDOUT_FILENO);
+    ::dup2(log, STDERR_FILENO);
+    int fd = ready[1];
+    auto say = [fd](const std::string& text) {
+      ssize_t ignored = ::write(fd, text.data(), text.size());
+      (void)ignored;
+      ::close(fd);
+    };
+    ::_exit(monitor(store, spec, first_run, [&] { say("ok"); },
+                    [&](int code, const std::string& message) {
+                      say(std::to_string(code) + " " + message);
+                    }));
+  }
+  ::close(ready[1]);
+  std::string answer;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(ready[0], buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    answer.append(buf, static_cast<size_t>(n));
+  }
+  ::close(ready[0]);
+  if (answer == "ok") {
+    std::printf("%s\n", spec.id.c_str());
+    return 0;
+  }
+  if (answer.empty()) {
+    print_error("the container's monitor ended before the container started");
+    return kExitPockerFailed;
+  }
+  size_t space = answer.find(' ');
+  print_error(answer.substr(space + 1));
+  return std::atoi(answer.substr(0, space).c_str());
+}
+
+Result<void> register_container(StateStore& store, const ContainerSpec& spec) {
+  if (auto created = store.create(spec); !created) {
+    store.release_name(spec.name);
+    (void)remove_tree(store.dir(spec.id));
+    return created;
+  }
+  return ok();
+}
+
+}  // namespace
+
+int run_attached(StateStore& store, const ContainerSpec& spec) {
+  if (auto registered = register_container(store, spec); !registered) {
+    print_error(registered.error().message());
+    return kExitPockerFailed;
+  }
+  return monitor(store, spec, true, nullptr, [](int, const std::string& m) { print_error(m); });
+}
+
+int run_detached(StateStore& store, const ContainerSpec& spec) {
+  if (auto registered = register_container(store, spec); !registered) {
+    print_error(registered.error().message());
+    return kExitPockerFailed;
+  }
+  int code = run_under_detached_monitor(store, spec, true);
+  return code;
+}
+
+int start_container(StateStore& store, const std::string& id, bool attach) {
+  auto spec = store.load_spec(id);
+  if (!spec) {
+    print_error(spec.error().message());
+    return kExitPockerFailed;
+  }
+  auto state = store.load(id);
+  if (state && state.value().status == "running") {
+    print_error(fmt::format("container {} is already running", id.substr(0, 12)));
+    return kExitPockerFailed;
+  }
+  // A new process in the same container: same id, root and overlay.
+  if (attach) {
+    return monitor(store, spec.value(), false, nullptr,
+                   [](int, const std::string& m) { print_error(m); });
+  }
+  return run_under_detached_monitor(store, spec.value(), false);
+}
+
+Result<void> kill_container(StateStore& store, const std::string& id, int signal) {
+  auto state = TRY(store.load(id));
+  if (state.status != "running" || state.pid <= 0) {
+    return user_error("container {} is not running", id.substr(0, 12));
+  }
+  if (::kill(state.pid, signal) < 0 && errno != ESRCH) return sys_error("kill {}", state.pid);
+  trace("kill({}, {}) = ok", state.pid, signal);
+  return ok();
+}
+
+Result<void> stop_container(StateStore& store, const std::string& id, double timeout_s) {
+  auto state = TRY(store.load(id));
+  if (state.status != "running") return ok();  // docker: stopping a stopped container is fine
+  TRY(kill_container(store, id, SIGTERM));
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
+  if (wait_until_stopped(store, id, deadline)) return ok();
+  // A PID 1 without a SIGTERM handler ignores SIGTERM: SIGKILL is the answer.
+  (void)kill_container(store, id, SIGKILL);
+  if (wait_until_stopped(store, id, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {
+    return ok();
+  }
+  return user_error("container {} did not stop", id.substr(0, 12));
+}
+
+Result<int> wait_container(StateStore& store, const std::string& id) {
+  while (true) {
+    auto state = TRY(store.load(id));
+    if (state.status == "exited") return state.exit_code;
+    if (state.status == "dead") return user_error("container {} died with its monitor; its exit status is unknown", id.substr(0, 12));
+    if (state.status == "created") return state.exit_code;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+Result<void> remove_container(StateStore& store, const std::string& id, bool force) {
+  auto state = TRY(store.load(id));
+  if (state.status == "running") {
+    if (!force) {
+      return user_error("container {} is running: stop it first, or use rm -f", id.substr(0, 12));
+    }
+    (void)kill_container(store, id, SIGKILL);
+    if (!wait_until_stopped(store, id, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {
+      return user_error("container {} did not stop", id.substr(0, 12));
+    }
+  }
+  // The monitor may be finishing its own --rm; whoever is second finds nothing.
+  auto lock = store.lock(id);
+  return store.remove(id);
+}
+
+Result<std::string> inspect_container(StateStore& store, const std::string& id) {
+  auto state = TRY(store.load(id));
+  auto spec = TRY(store.load_spec(id));
+  nlohmann::json j;
+  j["Id"] = state.id;
+  j["Name"] = state.name;
+  j["Created"] = state.created_at;
+  j["State"] = {{"Status", state.status},
+                {"Running", state.status == "running"},
+                {"Pid", state.pid},
+                {"ExitCode", state.exit_code},
+                {"OOMKilled", state.oom_killed},
+                {"StartedAt", state.started_at},
+                {"FinishedAt", state.finished_at}};
+  j["Image"] = spec.image;
+  j["Config"] = {{"Cmd", spec.process.args},
+                 {"Env", spec.process.env},
+                 {"WorkingDir", spec.process.cwd},
+                 {"User", spec.process.user},
+                 {"Hostname", spec.hostname.empty() ? id.substr(0, 12) : spec.hostname}};
+  const auto& r = spec.resources;
+  j["HostConfig"] = {
+      {"NanoCpus", r.cpus ? static_cast<int64_t>(*r.cpus * 1e9) : 0},
+      {"Memory", r.memory ? static_cast<int64_t>(*r.memory) : 0},
+      {"MemorySwap", r.memory_swap ? *r.memory_swap : 0},
+      {"PidsLimit", r.pids_limit ? *r.pids_limit : 0},
+      {"CpusetCpus", r.cpuset_cpus.value_or("")},
+      {"CpuShares", r.cpu_shares ? static_cast<int64_t>(*r.cpu_shares) : 0},
+      {"AutoRemove", spec.remove},
+      {"ReadonlyRootfs", spec.read_only},
+      {"Init", spec.init}};
+  j["CgroupPath"] = state.cgroup;
+  j["LogPath"] = store.log_path(id);
+  return j.dump(2);
+}
+
+Result<int> parse_signal(const std::string& text) {
+  std::string name = text;
+  for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (name.rfind("SIG", 0) == 0) name = name.substr(3);
+  if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) {
+    int n = std::atoi(name.c_str());
+    if (n > 0 && n < NSIG) return n;
+  }
+  for (int n = 1; n < NSIG; ++n) {
+    const char* abbrev = ::sigabbrev_np(n);
+    if (abbrev && name == abbrev) return n;
+  }
+  return user_error("invalid signal \"{}\"", text);
+}
+
+}  // namespace pocker

@@ -1,0 +1,297 @@
+#include "pocker/state.hpp"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
+#include <nlohmann/json.hpp>
+
+#include "pocker/fs.hpp"
+
+namespace pocker {
+
+using nlohmann::json;
+
+uint64_t process_start_time(pid_t pid) {
+  auto text = read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!text) return 0;
+  // The command name (field 2) may hold spaces and ')': skip past the last ')'.
+  std::string s = text.value();
+  size_t paren = s.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(s.substr(paren + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) return std::stoull(field);
+  }
+  return 0;
+}
+
+bool process_is(pid_t pid, uint64_t start_time) {
+  if (pid <= 0) return false;
+  uint64_t now = process_start_time(pid);
+  return now != 0 && (start_time == 0 || now == start_time);
+}
+
+std::string now_rfc3339() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  ::gmtime_r(&ts.tv_sec, &tm);
+  char buf[64];
+  ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:09d}Z", buf, ts.tv_nsec);
+}
+
+std::string spec_to_json(const ContainerSpec& spec) {
+  const auto& r = spec.resources;
+  json j = {
+      {"id", spec.id},
+      {"name", spec.name},
+      {"image", spec.image},
+      {"rootfs", spec.rootfs},
+      {"rootfs_is_image", spec.rootfs_is_image},
+      {"hostname", spec.hostname},
+      {"process",
+       {{"args", spec.process.args},
+        {"env", spec.process.env},
+        {"cwd", spec.process.cwd},
+        {"user", spec.process.user},
+        {"interactive", spec.process.interactive},
+        {"terminal", spec.process.terminal}}},
+      {"namespaces",
+       {{"mount", spec.namespaces.mount},
+        {"uts", spec.namespaces.uts},
+        {"ipc", spec.namespaces.ipc},
+        {"pid", spec.namespaces.pid},
+        {"net", spec.namespaces.net},
+        {"cgroup", spec.namespaces.cgroup},
+        {"user", spec.namespaces.user}}},
+      {"resources", json::object()},
+      {"no_pivot", spec.no_pivot},
+      {"remove", spec.remove},
+      {"init", spec.init},
+      {"read_only", spec.read_only},
+      {"state_dir", spec.state_dir},
+  };
+  if (r.cpus) j["resources"]["cpus"] = *r.cpus;
+  if (r.memory) j["resources"]["memory"] = *r.memory;
+  if (r.memory_swap) j["resources"]["memory_swap"] = *r.memory_swap;
+  if (r.pids_limit) j["resources"]["pids_limit"] = *r.pids_limit;
+  if (r.cpuset_cpus) j["resources"]["cpuset_cpus"] = *r.cpuset_cpus;
+  if (r.cpu_shares) j["resources"]["cpu_shares"] = *r.cpu_shares;
+  json mounts = json::array();
+  for (const auto& m : spec.mounts) {
+    mounts.push_back({{"source", m.source}, {"target", m.target}, {"type", m.type},
+                      {"read_only", m.read_only}});
+  }
+  j["mounts"] = mounts;
+  return j.dump(2);
+}
+
+Result<ContainerSpec> spec_from_json(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return user_error("config.json: not valid JSON");
+  ContainerSpec spec;
+  try {
+    spec.id = j.at("id");
+    spec.name = j.at("name");
+    spec.image = j.at("image");
+    spec.rootfs = j.at("rootfs");
+    spec.rootfs_is_image = j.at("rootfs_is_image");
+    spec.hostname = j.at("hostname");
+    const auto& p = j.at("process");
+    spec.process.args = p.at("args").get<std::vector<std::string>>();
+    spec.process.env = p.at("env").get<std::vector<std::string>>();
+    spec.process.cwd = p.at("cwd");
+    spec.process.user = p.at("user");
+    spec.process.interactive = p.at("interactive");
+    spec.process.terminal = p.at("terminal");
+    const auto& n = j.at("namespaces");
+    spec.namespaces = {n.at("mount"), n.at("uts"), n.at("ipc"), n.at("pid"),
+                       n.at("net"),   n.at("cgroup"), n.at("user")};
+    const auto& r = j.at("resources");
+    if (r.contains("cpus")) spec.resources.cpus = r["cpus"].get<double>();
+    if (r.contains("memory")) spec.resources.memory = r["memory"].get<uint64_t>();
+    if (r.contains("memory_swap")) spec.resources.memory_swap = r["memory_swap"].get<int64_t>();
+    if (r.contains("pids_limit")) spec.resources.pids_limit = r["pids_limit"].get<int64_t>();
+    if (r.contains("cpuset_cpus")) spec.resources.cpuset_cpus = r["cpuset_cpus"].get<std::string>();
+    if (r.contains("cpu_shares")) spec.resources.cpu_shares = r["cpu_shares"].get<uint64_t>();
+    spec.no_pivot = j.at("no_pivot");
+    spec.remove = j.at("remove");
+    spec.init = j.value("init", false);
+    spec.read_only = j.value("read_only", false);
+    spec.state_dir = j.at("state_dir");
+    for (const auto& m : j.value("mounts", json::array())) {
+      spec.mounts.push_back({m.at("source"), m.at("target"), m.at("type"), m.at("read_only")});
+    }
+  } catch (const json::exception& e) {
+    return user_error("config.json: {}", e.what());
+  }
+  return spec;
+}
+
+namespace {
+
+json state_to_json(const ContainerState& s) {
+  return {{"id", s.id},           {"name", s.name},
+          {"status", s.status},   {"pid", s.pid},
+          {"monitor", s.monitor}, {"monitor_start", s.monitor_start},
+          {"exit_code", s.exit_code}, {"oom_killed", s.oom_killed},
+          {"cgroup", s.cgroup},   {"created_at", s.created_at},
+          {"started_at", s.started_at}, {"finished_at", s.finished_at}};
+}
+
+bool valid_name(const std::string& name) {
+  if (name.empty() || name.size() > 128 || !std::isalnum(static_cast<unsigned char>(name[0]))) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+}  // namespace
+
+StateStore::StateStore(std::string root) : root_(std::move(root)) {}
+
+Result<void> StateStore::reserve_name(const std::string& name, const std::string& id) {
+  if (!valid_name(name)) {
+    return user_error("invalid container name \"{}\": use letters, digits, _ . - (starting with a letter or digit)", name);
+  }
+  TRY(make_dirs(root_ + "/names", 0700));
+  std::string path = root_ + "/names/" + name;
+  // O_EXCL: of two pockers taking the same name at once, exactly one wins.
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd) {
+    if (errno == EEXIST) {
+      auto owner = read_file(path);
+      return user_error("the name \"{}\" is already in use by container {}", name,
+                        owner ? owner.value().substr(0, 12) : std::string("?"));
+    }
+    return sys_error("reserve name {}", path);
+  }
+  if (::write(fd.get(), id.data(), id.size()) != static_cast<ssize_t>(id.size())) {
+    return sys_error("write {}", path);
+  }
+  return ok();
+}
+
+void StateStore::release_name(const std::string& name) {
+  if (!name.empty()) ::unlink((root_ + "/names/" + name).c_str());
+}
+
+Result<void> StateStore::create(const ContainerSpec& spec) {
+  TRY(make_dirs(root_ + "/containers", 0700));
+  if (::mkdir(dir(spec.id).c_str(), 0700) < 0) return sys_error("mkdir {}", dir(spec.id));
+  TRY(write_file_atomic(dir(spec.id) + "/config.json", spec_to_json(spec), 0600));
+  ContainerState state;
+  state.id = spec.id;
+  state.name = spec.name;
+  state.created_at = now_rfc3339();
+  return save(state);
+}
+
+Result<void> StateStore::remove(const std::string& id) {
+  auto spec = load_spec(id);
+  if (spec) release_name(spec.value().name);
+  return remove_tree(dir(id));
+}
+
+Result<ContainerSpec> StateStore::load_spec(const std::string& id) const {
+  auto text = TRY(read_file(dir(id) + "/config.json"));
+  return spec_from_json(text);
+}
+
+Result<ContainerState> StateStore::load(const std::string& id) const {
+  auto text = TRY(read_file(dir(id) + "/state.json"));
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return user_error("{}/state.json: not valid JSON", dir(id));
+  ContainerState s;
+  s.id = j.value("id", id);
+  s.name = j.value("name", "");
+  s.status = j.value("status", "created");
+  s.pid = j.value("pid", 0);
+  s.monitor = j.value("monitor", 0);
+  s.monitor_start = j.value("monitor_start", uint64_t{0});
+  s.exit_code = j.value("exit_code", 0);
+  s.oom_killed = j.value("oom_killed", false);
+  s.cgroup = j.value("cgroup", "");
+  s.created_at = j.value("created_at", "");
+  s.started_at = j.value("started_at", "");
+  s.finished_at = j.value("finished_at", "");
+  // Never report a lie: "running" with no live monitor means it died with
+  // its monitor (PR_SET_PDEATHSIG), and nobody recorded how.
+  if (s.status == "running" && !process_is(s.monitor, s.monitor_start)) {
+    s.status = "dead";
+    s.pid = 0;
+  }
+  return s;
+}
+
+Result<void> StateStore::save(const ContainerState& state) {
+  return write_file_atomic(dir(state.id) + "/state.json", state_to_json(state).dump(2), 0600);
+}
+
+Result<StateLock> StateStore::lock(const std::string& id) const {
+  std::string path = dir(id) + "/lock";
+  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd) return sys_error("open {}", path);
+  while (::flock(fd.get(), LOCK_EX) < 0) {
+    if (errno != EINTR) return sys_error("flock {}", path);
+  }
+  return StateLock(std::move(fd));
+}
+
+std::vector<std::string> StateStore::list() const {
+  std::vector<std::pair<std::string, std::string>> found;  // created_at, id
+  DIR* d = ::opendir((root_ + "/containers").c_str());
+  if (!d) return {};
+  while (struct dirent* e = ::readdir(d)) {
+    std::string id = e->d_name;
+    if (id.size() != 64) continue;
+    auto state = load(id);
+    found.emplace_back(state ? state.value().created_at : "", id);
+  }
+  ::closedir(d);
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> ids;
+  for (auto& [created, id] : found) ids.push_back(id);
+  return ids;
+}
+
+Result<std::string> StateStore::resolve(const std::string& ref) const {
+  if (ref.empty()) return user_error("no container given");
+  if (auto owner = read_file(root_ + "/names/" + ref); owner && valid_name(ref)) {
+    if (::access(dir(owner.value()).c_str(), F_OK) == 0) return owner.value();
+  }
+  std::vector<std::string> matches;
+  for (const auto& id : list()) {
+    if (id.compare(0, ref.size(), ref) == 0) matches.push_back(id);
+  }
+  if (matches.size() == 1) return matches[0];
+  if (matches.empty()) return user_error("no such container: {}", ref);
+  return user_error("container prefix \"{}\" is ambiguous: {} containers match", ref, matches.size());
+}
+
+std::string generate_name(const std::string& id) {
+  // Deterministic from the id, so a retry after a clash picks another id.
+  static constexpr const char* kAdjectives[] = {
+      "brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "keen",
+      "lucid", "merry", "nimble", "proud", "quick", "sharp", "tidy", "witty"};
+  static constexpr const char* kNouns[] = {
+      "otter", "falcon", "panda", "tiger", "heron", "koala", "lynx",  "marten",
+      "newt",  "orca",   "puffin", "quail", "raven", "seal", "turtle", "wombat"};
+  unsigned a = static_cast<unsigned>(std::stoul(id.substr(0, 2), nullptr, 16)) % 16;
+  unsigned n = static_cast<unsigned>(std::stoul(id.substr(2, 2), nullptr, 16)) % 16;
+  return std::string(kAdjectives[a]) + "_" + kNouns[n] + "_" + id.substr(4, 4);
+}
+
+}  // namespace pocker
