@@ -30,6 +30,10 @@ struct RunFlags {
   std::string pid_mode, uts_mode, ipc_mode, network_mode;
   bool no_pivot = false;
   bool detach = false;
+  bool init = false;
+  bool read_only = false;
+  std::vector<std::string> volumes;
+  std::vector<std::string> tmpfs;
   std::string name;
   // lv2 resources, parsed and validated in make_spec
   std::string cpus, memory, memory_swap, cpuset_cpus;
@@ -69,6 +73,35 @@ Result<void> read_env_file(const std::string& path, std::vector<std::string>& ou
     out.push_back(line);
   }
   return ok();
+}
+
+// -v HOST:CTR[:ro|rw]. The host path must exist: docker would create a
+// missing one, which hides typos; pocker says so instead.
+Result<MountSpec> parse_volume(const std::string& text) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t colon = text.find(':', start);
+    parts.push_back(text.substr(start, colon - start));
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty()) {
+    return user_error("invalid volume \"{}\": use -v HOST_PATH:CONTAINER_PATH[:ro]", text);
+  }
+  bool read_only = false;
+  if (parts.size() == 3) {
+    if (parts[2] != "ro" && parts[2] != "rw") {
+      return user_error("invalid volume \"{}\": the mode must be ro or rw", text);
+    }
+    read_only = parts[2] == "ro";
+  }
+  if (parts[1][0] != '/') return user_error("invalid volume \"{}\": {} is not an absolute path", text, parts[1]);
+  char* real = ::realpath(parts[0].c_str(), nullptr);
+  if (!real) return sys_error("volume source {}", parts[0]);
+  std::string source = real;
+  ::free(real);
+  return MountSpec{source, parts[1], "bind", read_only};
 }
 
 // Everything after the flags: IMAGE [COMMAND [ARG...]], or with --rootfs
@@ -129,6 +162,13 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
     return user_error("run: -d with -i is not supported yet (stdin of a detached container needs `attach`)");
   }
   spec.name = flags.name.empty() ? generate_name(spec.id) : flags.name;
+  spec.init = flags.init;
+  spec.read_only = flags.read_only;
+  for (const auto& volume : flags.volumes) spec.mounts.push_back(TRY(parse_volume(volume)));
+  for (const auto& path : flags.tmpfs) {
+    if (path.empty() || path[0] != '/') return user_error("run: --tmpfs {}: must be an absolute path", path);
+    spec.mounts.push_back(MountSpec{"", path, "tmpfs", false});
+  }
   spec.process.interactive = flags.interactive;
   spec.process.terminal = flags.terminal;
   return spec;
@@ -150,6 +190,10 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
   run->add_flag("--rm", flags->remove, "remove the container when it exits");
   run->add_flag("-d,--detach", flags->detach, "run in the background and print the container id");
   run->add_option("--name", flags->name, "a name for the container");
+  run->add_flag("--init", flags->init, "run a small init as PID 1 that reaps zombies and forwards signals");
+  run->add_flag("--read-only", flags->read_only, "mount the container's root read-only");
+  run->add_option("-v,--volume", flags->volumes, "bind mount HOST:CONTAINER[:ro]")->allow_extra_args(false);
+  run->add_option("--tmpfs", flags->tmpfs, "mount a tmpfs at this path")->allow_extra_args(false);
   run->add_option("-e,--env", flags->env, "set an environment variable (KEY=VALUE, or KEY to copy)")
       ->allow_extra_args(false);
   run->add_option("--env-file", flags->env_files, "read environment variables from a file")

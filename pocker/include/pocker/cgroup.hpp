@@ -77,6 +77,9 @@ std::optional<int64_t> effective_memory_swap(const Resources& r);
 // ---------------------------------------------------------------------------
 // The host: which cgroup layout is mounted where.
 
+/// Which cgroup interface a host mounts: v1 (a hierarchy per controller),
+/// hybrid (v1 controllers plus an empty cgroup2 mount), v2 (one unified
+/// hierarchy), or none at all. It decides the driver make_cgroup() picks.
 enum class CgroupLayout { kV1, kHybrid, kV2, kNone };
 
 /// `v1`, `hybrid`, `v2` or `none`.
@@ -84,6 +87,7 @@ const char* layout_name(CgroupLayout layout);
 
 /// The cgroup file systems this host has mounted.
 struct CgroupHost {
+  /// What is mounted; kNone until detect_cgroups() finds a cgroup mount.
   CgroupLayout layout = CgroupLayout::kNone;
   /// Where the cgroup mounts live, e.g. /sys/fs/cgroup: the unified mount on
   /// v2, the directory holding the controller mounts on v1 and hybrid.
@@ -134,7 +138,9 @@ struct CgroupStats {
 /// neither, so unit tests pass hooks that emulate the kernel; left empty,
 /// the real mkdir(2) and rmdir(2) are used. Either way each call is traced.
 struct CgroupDirOps {
+  /// Makes one cgroup directory; empty: mkdir(2) with mode 0755.
   std::function<Result<void>(const std::string& path)> make_dir;
+  /// Removes one cgroup directory; empty: rmdir(2).
   std::function<Result<void>(const std::string& path)> remove_dir;
 };
 

@@ -20,6 +20,8 @@ namespace pocker {
 /// A failure: an errno value (0 if none) and a message.
 class Error {
  public:
+  /// An error with errno `err` (0 if none) and message `what`. Prefer
+  /// sys_error(), errno_error() and user_error(), which format the text.
   Error(int err, std::string what) : err_(err), what_(std::move(what)) {}
 
   /// The errno value, or 0 for errors that are not system errors.
@@ -60,17 +62,26 @@ Error user_error(fmt::format_string<Args...> format, Args&&... args) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
+  /// Success. Implicit, so a function can simply `return value;`.
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  /// Failure. Implicit, so a function can `return sys_error(...);`.
   Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
+  /// True on success, for `if (auto r = f(); !r) ...`.
   explicit operator bool() const { return v_.index() == 0; }
+  /// True on success.
   bool ok() const { return v_.index() == 0; }
 
+  /// The value; only when ok() (otherwise std::bad_variant_access).
   T& value() & { return std::get<0>(v_); }
+  /// The value; only when ok() (otherwise std::bad_variant_access).
   const T& value() const& { return std::get<0>(v_); }
+  /// Moves the value out; only when ok(). TRY() uses this one.
   T&& value() && { return std::get<0>(std::move(v_)); }
 
+  /// The error; only when !ok().
   const Error& error() const& { return std::get<1>(v_); }
+  /// Moves the error out, to return it further up; only when !ok().
   Error&& error() && { return std::get<1>(std::move(v_)); }
 
   /// Adds context to the error, if any; the value passes through.
@@ -88,14 +99,21 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
+  /// Failure. Implicit, so a function can `return sys_error(...);`.
   Result(Error error) : e_(std::move(error)) {}  // NOLINT: implicit by design
 
+  /// True on success.
   explicit operator bool() const { return !e_; }
+  /// True on success.
   bool ok() const { return !e_; }
+  /// Nothing; exists so that TRY() works the same on Result<void>.
   void value() const {}
+  /// The error; only when !ok().
   const Error& error() const& { return *e_; }
+  /// Moves the error out, to return it further up; only when !ok().
   Error&& error() && { return std::move(*e_); }
 
+  /// Adds context to the error, if any; success passes through.
   Result wrap(const std::string& context) && {
     if (ok()) return {};
     return std::move(*e_).wrap(context);

@@ -15,12 +15,15 @@ namespace pocker {
 class Fd {
  public:
   Fd() = default;
+  /// Takes ownership of `fd` (-1 makes an empty Fd).
   explicit Fd(int fd) : fd_(fd) {}
   ~Fd() { reset(); }
 
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
+  /// Takes over `other`'s descriptor; `other` is left empty.
   Fd(Fd&& other) noexcept : fd_(other.release()) {}
+  /// Closes the descriptor held so far, then takes over `other`'s.
   Fd& operator=(Fd&& other) noexcept {
     if (this != &other) reset(other.release());
     return *this;
@@ -28,7 +31,9 @@ class Fd {
 
   /// The raw descriptor, still owned by this object; -1 if empty.
   int get() const { return fd_; }
+  /// True when a descriptor is held.
   bool valid() const { return fd_ >= 0; }
+  /// Same as valid(), for `if (fd)`.
   explicit operator bool() const { return valid(); }
 
   /// Gives up ownership and returns the raw descriptor.

@@ -12,7 +12,9 @@ namespace pocker {
 struct StoreRoot {
   std::string root;  ///< --root, e.g. /var/lib/pocker
 
+  /// `<root>/images`: the unpacked images' root file systems.
   std::string images() const { return root + "/images"; }
+  /// `<root>/containers`: one state directory per container, named by id.
   std::string containers() const { return root + "/containers"; }
 };
 

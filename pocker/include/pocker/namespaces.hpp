@@ -20,12 +20,12 @@ namespace pocker {
 /// `host` opt-outs (--pid host, --uts host, --ipc host, --network host)
 /// turn one off and share the host's instead.
 struct NamespaceConfig {
-  bool mount = true;
-  bool uts = true;
-  bool ipc = true;
-  bool pid = true;
-  bool net = true;
-  bool cgroup = true;
+  bool mount = true;   ///< CLONE_NEWNS: its own mounts, so it can have its own root
+  bool uts = true;     ///< CLONE_NEWUTS: its own hostname (off with --uts host)
+  bool ipc = true;     ///< CLONE_NEWIPC: its own SysV IPC and mqueues (off with --ipc host)
+  bool pid = true;     ///< CLONE_NEWPID: its own pids, the command is PID 1 (off with --pid host)
+  bool net = true;     ///< CLONE_NEWNET: only its own `lo` (off with --network host)
+  bool cgroup = true;  ///< cgroup namespace: unshared by the child, see clone_flags()
   bool user = false;  ///< on for rootless runs
 };
 
@@ -36,9 +36,9 @@ uint64_t clone_flags(const NamespaceConfig& config);
 
 /// One line of /proc/PID/uid_map or gid_map: `inside outside count`.
 struct IdMap {
-  uint32_t inside = 0;
-  uint32_t outside = 0;
-  uint32_t count = 1;
+  uint32_t inside = 0;   ///< first id as the container sees it
+  uint32_t outside = 0;  ///< the id it is on the host (in pocker's user namespace)
+  uint32_t count = 1;    ///< how many consecutive ids the line maps
 };
 
 /// UTS, child side: set the container's hostname.

@@ -23,12 +23,13 @@ namespace pocker {
 struct ExitStatus {
   int code = 0;     ///< exit code when it exited normally
   int signal = 0;   ///< signal number when it was killed, else 0
-  bool core = false;
+  bool core = false;  ///< with `signal`: the kernel wrote a core dump
 
   /// The status a shell reports: the exit code, or 128+signal.
   int shell_code() const { return signal ? 128 + signal : code; }
   /// `exited 3` or `killed by SIGKILL`.
   std::string describe() const;
+  /// Decodes a waitpid(2) status word (WIFEXITED / WIFSIGNALED).
   static ExitStatus from_wait_status(int status);
 };
 
@@ -47,13 +48,18 @@ std::string clone_flags_string(uint64_t flags);
 class Child {
  public:
   Child() = default;
+  /// Takes ownership of the running child `pid`.
   explicit Child(pid_t pid) : pid_(pid) {}
   ~Child();
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
+  /// Takes over `other`'s child; `other` owns nothing afterwards.
   Child(Child&& other) noexcept;
+  /// Kills and reaps the child owned so far (if any), then takes over
+  /// `other`'s: ownership moves, a process is never leaked.
   Child& operator=(Child&& other) noexcept;
 
+  /// The child's pid; -1 once it was waited for or released.
   pid_t pid() const { return pid_; }
   /// Waits for the child to end (retrying on EINTR) and returns its status.
   Result<ExitStatus> wait();

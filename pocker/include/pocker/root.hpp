@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "pocker/error.hpp"
+#include "pocker/fd.hpp"
+#include "pocker/spec.hpp"
 
 namespace pocker {
 
@@ -26,11 +28,13 @@ struct RootPlan {
   std::string target;       ///< directory that becomes `/` (the overlay's mount point)
   std::string source;       ///< with no overlay: the directory to bind onto `target`
   bool overlay = false;     ///< mount `dirs` as an overlay on `target`
-  OverlayDirs dirs;
+  OverlayDirs dirs;         ///< with `overlay`: the image, upper and work directories
   bool pivot = true;        ///< false: --no-pivot, chroot instead (escapable)
   bool new_pid_ns = true;   ///< mount a fresh /proc (only right in a new PID namespace)
   bool new_net_ns = true;   ///< sysfs shows the network namespace it was mounted in
   bool in_user_ns = false;  ///< device nodes cannot be made: bind them from the host
+  std::vector<MountSpec> mounts;  ///< -v and --tmpfs, mounted after pivot_root
+  bool read_only = false;   ///< --read-only: remount `/` read-only at the end
 };
 
 /// lv0: chroot(2) into `rootfs` and chdir("/").
@@ -63,5 +67,12 @@ Result<void> mount_dev(const std::string& root, bool in_user_ns);
 Result<void> mount_sys(const std::string& root, bool new_net_ns);
 /// pivot_root(".", ".") and detach the old root: the host's tree is gone.
 Result<void> pivot_into(const std::string& root);
+/// Opens every -v source (O_PATH) while the host's tree is still visible;
+/// tmpfs entries get an empty Fd.
+Result<std::vector<Fd>> open_mount_sources(const std::vector<MountSpec>& mounts);
+/// After entering the root: mounts -v (from the fds) and --tmpfs targets.
+Result<void> mount_user_mounts(const std::vector<MountSpec>& mounts, const std::vector<Fd>& sources);
+/// --read-only: remounts the root mount read-only.
+Result<void> make_root_read_only();
 
 }  // namespace pocker

@@ -39,7 +39,7 @@ struct MountSpec {
   std::string source;  ///< host path for a bind; unused for tmpfs
   std::string target;  ///< absolute path inside the container
   std::string type;    ///< "bind" or "tmpfs"
-  bool read_only = false;
+  bool read_only = false;  ///< `:ro`: mounted read-only
 };
 
 /// Everything about one container.

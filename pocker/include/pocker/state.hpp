@@ -24,18 +24,22 @@ namespace pocker {
 
 /// What `ps` and `inspect` show about a container.
 struct ContainerState {
-  std::string id;
-  std::string name;
+  std::string id;    ///< the 64-hex container id
+  std::string name;  ///< its name (--name, or a generated one)
   /// created, running, exited, or dead (its monitor vanished, so the exit
   /// status is unknown).
   std::string status = "created";
   pid_t pid = 0;          ///< the container's first process (host pid), while running
   pid_t monitor = 0;      ///< the pocker process that waits for it
   uint64_t monitor_start = 0;  ///< its start time (proc(5) field 22), against pid reuse
-  int exit_code = 0;
-  bool oom_killed = false;
-  std::string cgroup;     ///< relative cgroup path, e.g. /pocker/<id>
-  std::string created_at, started_at, finished_at;  ///< RFC 3339, UTC
+  int exit_code = 0;      ///< once exited: the status `run` and `wait` give (128+N for signal N)
+  bool oom_killed = false;  ///< once exited: the OOM killer ended it (the cgroup's counter says so)
+  std::string cgroup;     ///< relative cgroup path, e.g. `/pocker/<id>`
+  /// @{
+  /// When it was created, last started and last ended: RFC 3339, UTC;
+  /// empty until it happened.
+  std::string created_at, started_at, finished_at;
+  /// @}
 };
 
 /// The start time of `pid` in clock ticks since boot, or 0 if it is gone.
@@ -51,6 +55,7 @@ std::string now_rfc3339();
 class StateLock {
  public:
   StateLock() = default;
+  /// Holds the lock taken on `fd` until this object is destroyed.
   explicit StateLock(Fd fd) : fd_(std::move(fd)) {}
 
  private:
@@ -60,14 +65,20 @@ class StateLock {
 /// The containers under one --root.
 class StateStore {
  public:
+  /// The store under `root` (the --root directory); nothing is made until
+  /// a container is created.
   explicit StateStore(std::string root);
 
+  /// The --root directory.
   const std::string& root() const { return root_; }
+  /// The container's directory, `<root>/containers/<id>`.
   std::string dir(const std::string& id) const { return root_ + "/containers/" + id; }
+  /// Where a detached container's stdout and stderr go (`pocker logs`).
   std::string log_path(const std::string& id) const { return dir(id) + "/container.log"; }
 
   /// Reserves `name` for `id`; fails if another container has it.
   Result<void> reserve_name(const std::string& name, const std::string& id);
+  /// Frees `name` again (a failed start, or `rm`); no error if it is free.
   void release_name(const std::string& name);
 
   /// Makes the container's directory and writes its config and a
@@ -77,10 +88,13 @@ class StateStore {
   /// is not running.
   Result<void> remove(const std::string& id);
 
+  /// Reads the container's config.json back into its spec.
   Result<ContainerSpec> load_spec(const std::string& id) const;
   /// Loads the state and corrects it: a container recorded as running whose
   /// monitor is gone is reported `dead`, never as running.
   Result<ContainerState> load(const std::string& id) const;
+  /// Writes state.json atomically (temporary file and rename). Callers that
+  /// read, change and save hold lock() around the three.
   Result<void> save(const ContainerState& state);
 
   /// Takes the container's lock (blocking).
@@ -100,6 +114,7 @@ std::string generate_name(const std::string& id);
 
 /// JSON for the state directory (also used by `inspect`).
 std::string spec_to_json(const ContainerSpec& spec);
+/// The inverse of spec_to_json(); fails on text that is not such JSON.
 Result<ContainerSpec> spec_from_json(const std::string& text);
 
 }  // namespace pocker

@@ -39,10 +39,13 @@ enum class SyncStage : uint32_t {
 
 /// One message on the channel.
 struct SyncMessage {
-  /// kTerminal carries the pty master (SCM_RIGHTS) from child to parent.
+  /// What a message means. kGo: parent to child, the ids and the cgroup
+  /// are in place, set up and exec. kError: child to parent, a step failed
+  /// (see `stage`, `err`, `text`). kTerminal carries the pty master
+  /// (SCM_RIGHTS) from child to parent. kReady is reserved, not sent yet.
   enum class Type : uint32_t { kGo = 1, kReady = 2, kError = 3, kTerminal = 4 };
-  Type type = Type::kGo;
-  SyncStage stage = SyncStage::kSetup;
+  Type type = Type::kGo;                ///< what this message means
+  SyncStage stage = SyncStage::kSetup;  ///< with kError: the step that failed
   int32_t err = 0;      ///< errno of the failure
   char text[248] = {};  ///< what failed, NUL-terminated
 };
@@ -51,8 +54,11 @@ struct SyncMessage {
 class SyncEnd {
  public:
   SyncEnd() = default;
+  /// Takes ownership of one end of the socketpair.
   explicit SyncEnd(Fd fd) : fd_(std::move(fd)) {}
 
+  /// Sends one message (one datagram), retrying on EINTR. A peer that has
+  /// gone gives an EPIPE error, never a SIGPIPE that would kill pocker.
   Result<void> send(const SyncMessage& message) const;
   /// Sends a message with a file descriptor attached (SCM_RIGHTS): the
   /// receiver gets its own descriptor for the same open file.
@@ -65,7 +71,11 @@ class SyncEnd {
   Result<std::optional<SyncMessage>> recv(Fd* fd = nullptr) const;
   /// Receives and insists on a message of type `type`.
   Result<void> expect(SyncMessage::Type type) const;
+  /// Closes this end now. Each process closes the end it does not use
+  /// right after spawn(): only then does the child's exec (close-on-exec)
+  /// leave no open copy, so the parent sees EOF.
   void close() { fd_.reset(); }
+  /// The raw descriptor, still owned by this end; -1 once closed.
   int fd() const { return fd_.get(); }
 
  private:
@@ -74,9 +84,13 @@ class SyncEnd {
 
 /// A connected pair: `parent` stays in pocker, `child` goes to the container.
 struct SyncPair {
-  SyncEnd parent;
-  SyncEnd child;
+  SyncEnd parent;  ///< kept by pocker; the child closes its copy
+  SyncEnd child;   ///< used by the child; the parent closes its copy after spawn()
 };
+/// Makes the channel: socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC).
+/// SEQPACKET keeps message boundaries; CLOEXEC turns a successful exec
+/// into EOF for the parent. Call it before spawn(), so both processes
+/// have both ends.
 Result<SyncPair> make_sync_pair();
 
 }  // namespace pocker

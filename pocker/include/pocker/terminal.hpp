@@ -26,6 +26,8 @@ Result<Fd> open_console();
 /// never leaves the user's shell without echo, also on errors.
 class RawMode {
  public:
+  /// Saves `fd`'s settings and makes it raw (cfmakeraw(3)); does nothing
+  /// when `fd` is not a terminal, so it is safe with a pipe as stdin.
   explicit RawMode(int fd);
   ~RawMode();
   RawMode(const RawMode&) = delete;

@@ -13,6 +13,8 @@ namespace pocker {
 
 /// Whether --trace is on for this process (and its children, which inherit it).
 bool trace_enabled();
+/// Turns --trace on or off. The CLI sets it once, before any clone, so every
+/// child inherits the setting with the rest of its memory.
 void set_trace(bool on);
 
 /// Writes one line `+ <text>` to stderr with a single write(2), so lines

@@ -12,8 +12,8 @@ namespace pocker {
 
 /// A resolved user: uid, primary gid.
 struct UserIds {
-  uid_t uid = 0;
-  gid_t gid = 0;
+  uid_t uid = 0;  ///< the user id to setuid(2) to
+  gid_t gid = 0;  ///< the primary group id to setgid(2) to
 };
 
 /// Resolves `spec` (`uid`, `uid:gid`, `name`, `name:group`) against the

@@ -32,6 +32,10 @@ Result<void> do_mount(const std::string& source, const std::string& target, cons
 
 Result<void> bind_read_only(const std::string& source, const std::string& target) {
   TRY(do_mount(source, target, nullptr, MS_BIND | MS_REC, ""));
+  return remount_read_only(target);
+}
+
+Result<void> remount_read_only(const std::string& target) {
   // Keep the flags the kernel locked on the original mount (nosuid, nodev,
   // noexec): in a user namespace a remount that drops them is refused.
   struct statvfs st;
@@ -85,8 +89,15 @@ Result<void> enter_root(const RootPlan& plan) {
   TRY(mount_proc(plan.target, plan.new_pid_ns));
   TRY(mount_dev(plan.target, plan.in_user_ns));
   TRY(mount_sys(plan.target, plan.new_net_ns));
-  if (plan.pivot) return pivot_into(plan.target);
-  return enter_root_chroot(plan.target);
+  auto sources = TRY(open_mount_sources(plan.mounts));
+  if (plan.pivot) {
+    TRY(pivot_into(plan.target));
+  } else {
+    TRY(enter_root_chroot(plan.target));
+  }
+  TRY(mount_user_mounts(plan.mounts, sources));
+  if (plan.read_only) TRY(make_root_read_only());
+  return ok();
 }
 
 }  // namespace pocker

@@ -15,4 +15,7 @@ Result<void> mount_fs(const std::string& source, const std::string& target, cons
 /// A bind mount ignores MS_RDONLY at first; it takes a second, remount call.
 Result<void> bind_read_only(const std::string& source, const std::string& target);
 
+/// Makes the mount at `target` read-only, keeping its locked flags.
+Result<void> remount_read_only(const std::string& target);
+
 }  // namespace pocker

@@ -125,7 +125,10 @@ int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, boo
     ::dup2(log, STDOUT_FILENO);
     ::dup2(log, STDERR_FILENO);
     int fd = ready[1];
-    auto say = [fd](const std::string& text) {
+    // One line: the container's processes may keep a copy of this pipe
+    // open, so pocker reads up to the newline instead of waiting for EOF.
+    auto say = [fd](std::string text) {
+      text += '\n';
       ssize_t ignored = ::write(fd, text.data(), text.size());
       (void)ignored;
       ::close(fd);
@@ -139,12 +142,13 @@ int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, boo
   std::string answer;
   char buf[512];
   ssize_t n;
-  while ((n = ::read(ready[0], buf, sizeof buf)) != 0) {
+  while (answer.find('\n') == std::string::npos && (n = ::read(ready[0], buf, sizeof buf)) != 0) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) break;
     answer.append(buf, static_cast<size_t>(n));
   }
   ::close(ready[0]);
+  if (!answer.empty() && answer.back() == '\n') answer.pop_back();
   if (answer == "ok") {
     std::printf("%s\n", spec.id.c_str());
     return 0;

@@ -13,9 +13,11 @@
 #include <unistd.h>
 
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include "container_cgroup.hpp"
 #include "pocker/fs.hpp"
+#include "pocker/init.hpp"
 #include "pocker/namespaces.hpp"
 #include "pocker/process.hpp"
 #include "pocker/root.hpp"
@@ -45,6 +47,8 @@ RootPlan make_root_plan(const ContainerSpec& spec) {
   plan.new_pid_ns = spec.namespaces.pid;
   plan.new_net_ns = spec.namespaces.net;
   plan.in_user_ns = spec.namespaces.user;
+  plan.mounts = spec.mounts;
+  plan.read_only = spec.read_only;
   if (spec.rootfs_is_image) {
     plan.overlay = true;
     plan.target = spec.state_dir + "/rootfs";
@@ -99,10 +103,19 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan) {
       ::_exit(kExitPockerFailed);
     }
   }
-  std::string path = env_lookup(spec.process.env, "PATH", kDefaultPath);
-  Error failed = exec_in_path(spec.process.args, spec.process.env, path);
-  sync.send_error(SyncStage::kExec, failed);
-  ::_exit(failed.err() == ENOENT ? kExitNotFound : kExitNotExecutable);
+  auto exec_command = [&spec, &sync]() -> int {
+    std::string path = env_lookup(spec.process.env, "PATH", kDefaultPath);
+    Error failed = exec_in_path(spec.process.args, spec.process.env, path);
+    sync.send_error(SyncStage::kExec, failed);
+    return failed.err() == ENOENT ? kExitNotFound : kExitNotExecutable;
+  };
+  if (spec.init) {
+    // The init holds no descriptor but stdio: not the sync socket (pocker
+    // would never see the EOF that says the exec happened), nor anything
+    // else a monitor or pocker waits on.
+    run_init(exec_command, [] { ::syscall(SYS_close_range, 3U, ~0U, 0U); });
+  }
+  ::_exit(exec_command());
 }
 
 // The shell's convention: "not found" is 127; found but unusable is 126.
