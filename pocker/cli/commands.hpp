@@ -25,6 +25,7 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler);
 void add_info(CLI::App& app, const Globals& globals, Handler& handler);
 void add_container_commands(CLI::App& app, const Globals& globals, Handler& handler);
 void add_exec(CLI::App& app, const Globals& globals, Handler& handler);
+void add_cp(CLI::App& app, const Globals& globals, Handler& handler);
 
 /// Prints `pocker: <message>` on stderr, one line.
 void print_error(const std::string& message);

@@ -39,6 +39,7 @@ int run_main(int argc, char** argv) {
   add_info(app, globals, handler);
   add_container_commands(app, globals, handler);
   add_exec(app, globals, handler);
+  add_cp(app, globals, handler);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,230 @@
+#include "pocker/copy.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "pocker/process.hpp"
+#include "pocker/sync.hpp"
+#include "pocker/trace.hpp"
+
+namespace pocker {
+namespace {
+
+using ArchivePtr = std::unique_ptr<archive, int (*)(archive*)>;
+
+std::string base_name(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  size_t slash = p.rfind('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+std::string dir_name(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Writes `path` (a file or a whole tree) as a tar stream to `fd`, with
+// entry names starting at the path's base name. Symlinks are stored as
+// links, never followed.
+Result<void> write_tree(const std::string& path, int fd) {
+  ArchivePtr out(archive_write_new(), archive_write_free);
+  archive_write_set_format_pax_restricted(out.get());
+  if (archive_write_open_fd(out.get(), fd) != ARCHIVE_OK) {
+    return user_error("tar: {}", archive_error_string(out.get()));
+  }
+  ArchivePtr disk(archive_read_disk_new(), archive_read_free);
+  archive_read_disk_set_symlink_physical(disk.get());
+  archive_read_disk_set_standard_lookup(disk.get());
+  if (archive_read_disk_open(disk.get(), path.c_str()) != ARCHIVE_OK) {
+    return errno_error(archive_errno(disk.get()), "cp: {}", path);
+  }
+  std::string prefix = path;
+  while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+  std::string top = base_name(path);
+  while (true) {
+    archive_entry* entry = archive_entry_new();
+    int rc = archive_read_next_header2(disk.get(), entry);
+    if (rc == ARCHIVE_EOF) {
+      archive_entry_free(entry);
+      break;
+    }
+    if (rc != ARCHIVE_OK) {
+      archive_entry_free(entry);
+      return errno_error(archive_errno(disk.get()), "cp: {}", path);
+    }
+    archive_read_disk_descend(disk.get());
+    std::string name = archive_entry_sourcepath(entry);
+    archive_entry_set_pathname(entry, (top + name.substr(prefix.size())).c_str());
+    if (archive_write_header(out.get(), entry) != ARCHIVE_OK) {
+      archive_entry_free(entry);
+      return user_error("tar {}: {}", name, archive_error_string(out.get()));
+    }
+    if (archive_entry_filetype(entry) == AE_IFREG) {
+      int file = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      char buf[65536];
+      ssize_t n;
+      while (file >= 0 && (n = ::read(file, buf, sizeof buf)) > 0) {
+        archive_write_data(out.get(), buf, static_cast<size_t>(n));
+      }
+      if (file >= 0) ::close(file);
+    }
+    archive_entry_free(entry);
+  }
+  archive_write_close(out.get());
+  return ok();
+}
+
+// Reads a tar stream from `fd` and writes it at `target`, cp-style: into
+// `target` when it is a directory, else as `target` (the top entry renamed).
+// libarchive refuses `..`. On the host (`confined` false) it also refuses to
+// write through symlinks in the way; inside the container a symlink can only
+// lead somewhere in the container's own root, so it is followed, as cp(1) would.
+Result<void> read_tree(int fd, const std::string& target, bool confined) {
+  struct stat st;
+  bool into = ::stat(target.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  std::string dest_dir = into ? target : dir_name(target);
+  std::string rename_to = into ? "" : base_name(target);
+  ArchivePtr in(archive_read_new(), archive_read_free);
+  archive_read_support_format_tar(in.get());
+  if (archive_read_open_fd(in.get(), fd, 65536) != ARCHIVE_OK) {
+    return user_error("tar: {}", archive_error_string(in.get()));
+  }
+  ArchivePtr out(archive_write_disk_new(), archive_write_free);
+  int options = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                ARCHIVE_EXTRACT_UNLINK;
+  if (!confined) options |= ARCHIVE_EXTRACT_SECURE_SYMLINKS;
+  archive_write_disk_set_options(out.get(), options);
+  archive_entry* entry;
+  int rc;
+  while ((rc = archive_read_next_header(in.get(), &entry)) == ARCHIVE_OK) {
+    std::string name = archive_entry_pathname(entry);
+    if (name.empty() || name[0] == '/') return user_error("cp: unsafe path \"{}\"", name);
+    if (!rename_to.empty()) {
+      size_t slash = name.find('/');
+      name = rename_to + (slash == std::string::npos ? "" : name.substr(slash));
+    }
+    archive_entry_set_pathname(entry, (dest_dir + "/" + name).c_str());
+    if (archive_write_header(out.get(), entry) != ARCHIVE_OK) {
+      return errno_error(archive_errno(out.get()), "cp {}: {}", name, archive_error_string(out.get()));
+    }
+    const void* block;
+    size_t len;
+    la_int64_t offset;
+    while ((rc = archive_read_data_block(in.get(), &block, &len, &offset)) == ARCHIVE_OK) {
+      archive_write_data_block(out.get(), block, len, offset);
+    }
+    archive_write_finish_entry(out.get());
+  }
+  if (rc != ARCHIVE_EOF) return user_error("cp: {}", archive_error_string(in.get()));
+  return ok();
+}
+
+// Enters the container's root in this (child) process.
+Result<void> enter_container_root(StateStore& store, const std::string& id) {
+  auto state = TRY(store.load(id));
+  auto spec = TRY(store.load_spec(id));
+  if (state.status == "running" && state.pid > 0) {
+    for (const char* ns : {"user", "mnt"}) {
+      std::string theirs = fmt::format("/proc/{}/ns/{}", state.pid, ns);
+      std::string ours = fmt::format("/proc/self/ns/{}", ns);
+      struct stat a, b;
+      if (::stat(theirs.c_str(), &a) < 0) return sys_error("stat {}", theirs);
+      if (::stat(ours.c_str(), &b) == 0 && a.st_ino == b.st_ino) continue;
+      int fd = ::open(theirs.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || ::setns(fd, 0) < 0) return sys_error("setns {}", theirs);
+      ::close(fd);
+    }
+    if (::chdir("/") < 0) return sys_error("chdir /");
+    return ok();
+  }
+  // Stopped: its root exists only as image + upper dir; mount it privately.
+  if (::unshare(CLONE_NEWNS) < 0) return sys_error("unshare(CLONE_NEWNS)");
+  if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) return sys_error("make mounts private");
+  std::string root = spec.rootfs;
+  if (spec.rootfs_is_image) {
+    root = spec.state_dir + "/rootfs";
+    std::string options = fmt::format("lowerdir={},upperdir={}/upper,workdir={}/work", spec.rootfs,
+                                      spec.state_dir, spec.state_dir);
+    if (::mount("overlay", root.c_str(), "overlay", 0, options.c_str()) < 0) {
+      return sys_error("mount the container's overlay on {}", root);
+    }
+  }
+  if (::chroot(root.c_str()) < 0) return sys_error("chroot {}", root);
+  if (::chdir("/") < 0) return sys_error("chdir /");
+  return ok();
+}
+
+// Runs `container_side` in a child inside the container and `host_side`
+// here, joined by a pipe: `to_container` says which way the data flows.
+Result<void> transfer(StateStore& store, const std::string& id, bool to_container,
+                      const std::function<Result<void>(int)>& host_side,
+                      const std::function<Result<void>(int)>& container_side) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) < 0) return sys_error("pipe");
+  int host_fd = to_container ? fds[1] : fds[0];
+  int child_fd = to_container ? fds[0] : fds[1];
+  auto err_pair = make_sync_pair();  // carries the child's error text back
+  if (!err_pair) return std::move(err_pair).error();
+  auto child = spawn(CloneOptions{}, [&]() -> int {
+    ::close(host_fd);
+    err_pair.value().parent.close();
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    auto done = enter_container_root(store, id);
+    if (done) done = container_side(child_fd);
+    if (!done) {
+      err_pair.value().child.send_error(SyncStage::kSetup, done.error());
+      return 1;
+    }
+    return 0;
+  });
+  ::close(child_fd);
+  err_pair.value().child.close();
+  if (!child) {
+    ::close(host_fd);
+    return std::move(child).error();
+  }
+  auto host_result = host_side(host_fd);
+  ::close(host_fd);
+  auto message = err_pair.value().parent.recv();
+  auto status = child.value().wait();
+  if (message && message.value() && message.value()->type == SyncMessage::Type::kError) {
+    return errno_error(message.value()->err, "{}", message.value()->text);
+  }
+  if (!host_result) return host_result;
+  if (!status || status.value().shell_code() != 0) return user_error("cp: the copy inside the container failed");
+  return ok();
+}
+
+}  // namespace
+
+Result<void> copy_into_container(StateStore& store, const std::string& id,
+                                 const std::string& source, const std::string& target) {
+  struct stat st;
+  if (::lstat(source.c_str(), &st) < 0) return sys_error("cp: {}", source);
+  trace("cp {} -> container {}:{}", source, id.substr(0, 12), target);
+  return transfer(
+      store, id, true, [&](int fd) { return write_tree(source, fd); },
+      [&](int fd) { return read_tree(fd, target, true); });
+}
+
+Result<void> copy_from_container(StateStore& store, const std::string& id,
+                                 const std::string& source, const std::string& target) {
+  trace("cp container {}:{} -> {}", id.substr(0, 12), source, target);
+  return transfer(
+      store, id, false, [&](int fd) { return read_tree(fd, target, false); },
+      [&](int fd) { return write_tree(source, fd); });
+}
+
+}  // namespace pocker
