@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 POCKER_BIN = $(BUILD)/pocker/pocker
 CMAKE_FLAGS ?=
 
-.PHONY: all build run test unit labs lessons clean bench bench-compare
+.PHONY: all build run test unit labs lessons clean bench bench-compare docs docs-screenshot
 
 all: build
 
@@ -29,6 +29,7 @@ test:
 	cmake -S . -B $(BUILD) -G Ninja -DPOCKER_WERROR=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 	ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure --timeout 300
+	$(MAKE) docs
 
 unit: build
 	ctest --test-dir $(BUILD) -L unit -j $(JOBS) --output-on-failure
@@ -46,6 +47,20 @@ bench: build
 # /bin/true; POCKER=/path/to/pocker compares another build the same way.
 bench-compare: build
 	BUILD=$(abspath $(BUILD)) RUNS=$(RUNS) benchmarks/compare.sh $(abspath $(POCKER))
+
+# The documentation site (docs/Doxyfile), in $(BUILD)/docs/html/: the lessons,
+# the guides and the core's API. Any Doxygen warning fails it, and so does a
+# relative link to a file the site lacks.
+docs:
+	@command -v doxygen >/dev/null || { echo "make docs: doxygen is missing (apt-get install -y doxygen graphviz)" >&2; exit 1; }
+	rm -rf $(BUILD)/docs/html && mkdir -p $(BUILD)/docs
+	( cat docs/Doxyfile; echo "OUTPUT_DIRECTORY = $(BUILD)/docs" ) | doxygen -
+	docs/check-site.sh $(BUILD)/docs/html
+
+# The start page and a lesson page in headless Chromium, as PNGs in
+# $(BUILD)/docs/screenshots/ (installs Debian's chromium when missing; not for CI).
+docs-screenshot: docs
+	docs/screenshot.sh $(BUILD)/docs/html $(BUILD)/docs/screenshots
 
 clean:
 	rm -rf $(BUILD)
