@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pocker/error.hpp"
+#include "pocker/fd.hpp"
 
 namespace pocker {
 
@@ -58,6 +59,22 @@ Result<void> cgroupns_enter();
 /// newgidmap, which check /etc/subuid and /etc/subgid.
 Result<void> user_write_maps(pid_t child, const std::vector<IdMap>& uids,
                              const std::vector<IdMap>& gids);
+
+/// A namespace of another process, opened to be joined with setns(2).
+struct NamespaceHandle {
+  Fd fd;             ///< /proc/PID/ns/NAME, opened
+  int flag = 0;      ///< its CLONE_NEW* flag, checked by setns
+  std::string name;  ///< `mnt`, `uts`, ...
+};
+
+/// Opens those of `names` (in that order) in which `pid` differs from us:
+/// joining a namespace we are already in is pointless, and for the user
+/// namespace an error (EINVAL).
+Result<std::vector<NamespaceHandle>> open_namespaces(pid_t pid, const std::vector<std::string>& names);
+
+/// Joins each opened namespace with setns(2), in order. Joining `mnt` also
+/// moves this process's root and cwd to the target's root.
+Result<void> join_namespaces(const std::vector<NamespaceHandle>& namespaces);
 
 /// The maps a rootless run uses: root inside is the caller outside, plus
 /// the caller's /etc/subuid and /etc/subgid ranges when newuidmap exists.

@@ -13,6 +13,7 @@
 
 #include <memory>
 
+#include "pocker/namespaces.hpp"
 #include "pocker/process.hpp"
 #include "pocker/sync.hpp"
 #include "pocker/trace.hpp"
@@ -136,16 +137,8 @@ Result<void> enter_container_root(StateStore& store, const std::string& id) {
   auto state = TRY(store.load(id));
   auto spec = TRY(store.load_spec(id));
   if (state.status == "running" && state.pid > 0) {
-    for (const char* ns : {"user", "mnt"}) {
-      std::string theirs = fmt::format("/proc/{}/ns/{}", state.pid, ns);
-      std::string ours = fmt::format("/proc/self/ns/{}", ns);
-      struct stat a, b;
-      if (::stat(theirs.c_str(), &a) < 0) return sys_error("stat {}", theirs);
-      if (::stat(ours.c_str(), &b) == 0 && a.st_ino == b.st_ino) continue;
-      int fd = ::open(theirs.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0 || ::setns(fd, 0) < 0) return sys_error("setns {}", theirs);
-      ::close(fd);
-    }
+    auto namespaces = TRY(open_namespaces(state.pid, {"user", "mnt"}));
+    TRY(join_namespaces(namespaces));
     if (::chdir("/") < 0) return sys_error("chdir /");
     return ok();
   }

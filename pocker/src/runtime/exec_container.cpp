@@ -18,6 +18,7 @@
 
 #include "pocker/cgroup.hpp"
 #include "pocker/exec.hpp"
+#include "pocker/namespaces.hpp"
 #include "pocker/process.hpp"
 #include "pocker/root.hpp"
 #include "pocker/signals.hpp"
@@ -29,63 +30,19 @@
 namespace pocker {
 namespace {
 
-struct NamespaceFile {
-  const char* name;
-  int flag;
-};
-
 // User first: it grants the rights to join the others. Mount last: after
-// it, /proc/<pid> paths of the host are gone.
-constexpr std::array<NamespaceFile, 6> kJoinOrder = {{
-    {"user", CLONE_NEWUSER},
-    {"cgroup", CLONE_NEWCGROUP},
-    {"ipc", CLONE_NEWIPC},
-    {"uts", CLONE_NEWUTS},
-    {"net", CLONE_NEWNET},
-    {"mnt", CLONE_NEWNS},
-}};
+// it, the host's /proc is out of sight. PID is joined apart (see above).
+const std::vector<std::string> kJoinOrder = {"user", "cgroup", "ipc", "uts", "net", "mnt"};
 
-struct OpenNamespace {
-  Fd fd;
-  int flag;
-  std::string name;
-};
-
-// Opens the container's namespaces that differ from ours: joining our own
-// user namespace again would fail with EINVAL.
-Result<std::vector<OpenNamespace>> open_namespaces(pid_t pid) {
-  std::vector<OpenNamespace> result;
-  for (const auto& ns : kJoinOrder) {
-    std::string theirs = fmt::format("/proc/{}/ns/{}", pid, ns.name);
-    std::string ours = fmt::format("/proc/self/ns/{}", ns.name);
-    struct stat a, b;
-    if (::stat(theirs.c_str(), &a) < 0) return sys_error("stat {}", theirs);
-    if (::stat(ours.c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) continue;
-    Fd fd(::open(theirs.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return sys_error("open {}", theirs);
-    result.push_back({std::move(fd), ns.flag, ns.name});
-  }
-  return result;
-}
-
+// setns on a PID namespace changes only where our *children* are born.
 Result<void> join_pid_namespace_for_children(pid_t pid) {
-  std::string theirs = fmt::format("/proc/{}/ns/pid", pid);
-  struct stat a, b;
-  if (::stat(theirs.c_str(), &a) < 0) return sys_error("stat {}", theirs);
-  if (::stat("/proc/self/ns/pid", &b) == 0 && a.st_ino == b.st_ino) return ok();  // --pid host
-  Fd fd(::open(theirs.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return sys_error("open {}", theirs);
-  if (::setns(fd.get(), CLONE_NEWPID) < 0) return sys_error("setns {}", theirs);
-  trace("setns({}, CLONE_NEWPID) = ok", theirs);
-  return ok();
+  auto pid_ns = TRY(open_namespaces(pid, {"pid"}));
+  return join_namespaces(pid_ns);
 }
 
-Result<void> prepare_exec_child(const std::vector<OpenNamespace>& namespaces,
+Result<void> prepare_exec_child(const std::vector<NamespaceHandle>& namespaces,
                                 const ProcessSpec& process) {
-  for (const auto& ns : namespaces) {
-    if (::setns(ns.fd.get(), ns.flag) < 0) return sys_error("setns {}", ns.name);
-    trace("setns({}) = ok", ns.name);
-  }
+  TRY(join_namespaces(namespaces));
   if (::chdir("/") < 0) return sys_error("chdir /");
   TRY(enter_workdir(process.cwd));
   if (!process.user.empty()) TRY(switch_user(process.user));
@@ -96,7 +53,7 @@ Result<void> prepare_exec_child(const std::vector<OpenNamespace>& namespaces,
 
 Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgroup_path,
                                      const ProcessSpec& process) {
-  auto namespaces = TRY_CTX(open_namespaces(container_pid), "exec");
+  auto namespaces = TRY_CTX(open_namespaces(container_pid, kJoinOrder), "exec");
   TRY_CTX(join_pid_namespace_for_children(container_pid), "exec");
 
   std::unique_ptr<Cgroup> cgroup;
