@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "pocker/cgroup.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/trace.hpp"
 
@@ -253,6 +254,15 @@ Result<void> remove_container(StateStore& store, const std::string& id, bool for
     (void)kill_container(store, id, SIGKILL);
     if (!wait_until_stopped(store, id, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {
       return user_error("container {} did not stop", id.substr(0, 12));
+    }
+  }
+  // A dead container's monitor could not remove its cgroup: do it here
+  // (killing whatever is left inside). Idempotent when it is gone already.
+  if (!state.cgroup.empty() && ::geteuid() == 0) {
+    auto host = detect_cgroups();
+    if (host) {
+      auto cgroup = make_cgroup(host.value(), state.cgroup.substr(state.cgroup.find_first_not_of('/')));
+      if (cgroup) TRY_CTX(cgroup.value()->destroy(), "remove the container's cgroup");
     }
   }
   // The monitor may be finishing its own --rm; whoever is second finds nothing.

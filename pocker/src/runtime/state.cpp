@@ -25,7 +25,10 @@ uint64_t process_start_time(pid_t pid) {
   // The command name (field 2) may hold spaces and ')': skip past the last ')'.
   std::string s = text.value();
   size_t paren = s.rfind(')');
-  if (paren == std::string::npos) return 0;
+  if (paren == std::string::npos || paren + 2 >= s.size()) return 0;
+  // A zombie (Z) or dying (X) process has ended; it only waits to be reaped.
+  char state = s[paren + 2];
+  if (state == 'Z' || state == 'X') return 0;
   std::istringstream fields(s.substr(paren + 2));
   std::string field;
   for (int i = 3; i <= 22 && fields >> field; ++i) {

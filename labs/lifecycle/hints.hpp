@@ -1,0 +1,15 @@
+// Where the lifecycle lesson explains what each lab checks; failure messages print these. One place
+// to update when the lesson's steps move (lessons/lifecycle/README.md has the same table).
+#pragma once
+
+namespace lab::lifecycle {
+
+inline constexpr const char* kMonitor =
+    "lessons/lifecycle step 1 (the monitor: who watches a detached container, keeps its log, records its exit)";
+inline constexpr const char* kState =
+    "lessons/lifecycle step 1 (the state directory and names: ps -a, inspect, wait, rm)";
+inline constexpr const char* kPid1 = "lessons/lifecycle step 2 (PID 1: zombies and signals, stop, --init)";
+inline constexpr const char* kExec = "lessons/lifecycle step 3 (exec: setns(2) and pid_for_children)";
+inline constexpr const char* kVolumes = "lessons/lifecycle step 4 (volumes: -v, :ro, --tmpfs, --read-only, and cp)";
+
+}  // namespace lab::lifecycle
