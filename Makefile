@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 POCKER_BIN = $(BUILD)/pocker/pocker
 CMAKE_FLAGS ?=
 
-.PHONY: all build run test unit labs lessons clean bench bench-compare docs docs-screenshot
+.PHONY: all build run test unit labs lessons clean bench bench-compare docs docs-screenshot grade
 
 all: build
 
@@ -47,6 +47,14 @@ bench: build
 # /bin/true; POCKER=/path/to/pocker compares another build the same way.
 bench-compare: build
 	BUILD=$(abspath $(BUILD)) RUNS=$(RUNS) benchmarks/compare.sh $(abspath $(POCKER))
+
+# Grades the pocker that POCKER names (default: this build's) against the labs, level by level:
+# a table per level, "Score: N/M", and results.json (Gradescope), junit.xml and summary.json in
+# $(BUILD)/grade; exits non-zero unless full marks. GRADE_ARGS='--level lv1' or
+# GRADE_ARGS="--filter 'Lv0Exit.*'" grades a part (labs/grader/README.md).
+grade: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target pocker-grade
+	$(BUILD)/labs/grader/pocker-grade --pocker '$(POCKER)' --out $(BUILD)/grade $(GRADE_ARGS)
 
 # The documentation site (docs/Doxyfile), in $(BUILD)/docs/html/: the lessons,
 # the guides and the core's API. Any Doxygen warning fails it, and so does a

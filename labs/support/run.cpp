@@ -293,6 +293,16 @@ bool Background::wait_for_stdout(std::string_view needle, milliseconds within) {
   return true;
 }
 
+bool Background::wait_for_stderr(std::string_view needle, milliseconds within) {
+  const auto until = std::min(Clock::now() + within, s_->deadline);
+  while (s_->err_text.find(needle) == std::string::npos) {
+    if (Clock::now() >= until || (s_->reaped && !s_->err)) return false;
+    s_->pump(milliseconds(20));
+    s_->reap(false);
+  }
+  return true;
+}
+
 const std::string& Background::out() const { return s_->out_text; }
 const std::string& Background::err() const { return s_->err_text; }
 

@@ -43,6 +43,8 @@ class Background {
   bool signal(int sig);
   // Reads stdout until it contains needle (true), or until `within` passes or the process ends.
   bool wait_for_stdout(std::string_view needle, std::chrono::milliseconds within);
+  // The same for stderr: say, a line of pocker's --trace.
+  bool wait_for_stderr(std::string_view needle, std::chrono::milliseconds within);
   const std::string& out() const;  // stdout read so far
   const std::string& err() const;  // stderr read so far
   // Waits until the process exits (killing its group once the options' timeout since the start

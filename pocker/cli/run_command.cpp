@@ -38,7 +38,7 @@ struct RunFlags {
   // lv2 resources, parsed and validated in make_spec
   std::string cpus, memory, memory_swap, cpuset_cpus;
   std::optional<int64_t> pids_limit;
-  std::optional<uint64_t> cpu_shares;
+  std::optional<int64_t> cpu_shares;  // signed, so "-1" is an error, not 2^64-1
 };
 
 // --cpus, --memory and friends: docker's units and rules, checked before
@@ -56,7 +56,12 @@ Result<Resources> make_resources(const RunFlags& flags) {
     }
   }
   r.pids_limit = flags.pids_limit;
-  r.cpu_shares = flags.cpu_shares;
+  if (flags.cpu_shares) {
+    if (*flags.cpu_shares < 0) {
+      return user_error("invalid --cpu-shares {}: must be between 2 and 262144", *flags.cpu_shares);
+    }
+    r.cpu_shares = static_cast<uint64_t>(*flags.cpu_shares);
+  }
   if (!flags.cpuset_cpus.empty()) r.cpuset_cpus = flags.cpuset_cpus;
   auto online = TRY(host_online_cpus());
   TRY(validate(r, host_cpus, online));

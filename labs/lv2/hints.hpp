@@ -1,0 +1,16 @@
+// Where the lv2 lesson explains what each lab checks; failure messages print these. One place to
+// update when the lesson's steps move.
+#pragma once
+
+namespace lab::lv2 {
+
+inline constexpr const char* kCgroup = "lessons/lv2-cgroups step 1 (what a cgroup is: one directory per container)";
+inline constexpr const char* kFiles = "lessons/lv2-cgroups step 2 (v1 and v2 files side by side)";
+inline constexpr const char* kCpus = "lessons/lv2-cgroups step 3 (--cpus becomes a quota per period)";
+inline constexpr const char* kMemory = "lessons/lv2-cgroups step 4 (memory limits and the OOM killer)";
+inline constexpr const char* kPids = "lessons/lv2-cgroups step 5 (pids: a cap on fork)";
+inline constexpr const char* kCpuset = "lessons/lv2-cgroups step 6 (cpuset: which CPUs it may run on)";
+inline constexpr const char* kUsage = "lessons/lv2-cgroups step 7 (reading usage back from the counters)";
+inline constexpr const char* kCleanup = "lessons/lv2-cgroups step 8 (cleanup: rmdir when the container ends)";
+
+}  // namespace lab::lv2
