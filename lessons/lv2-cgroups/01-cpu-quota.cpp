@@ -58,46 +58,17 @@ int main(int argc, char** argv) {
                 lesson::write_file(dir + "/cpu.cfs_quota_us", std::to_string(quota));
   if (!written) return 1;
 
-  // The child waits on a pipe until it is inside the cgroup, then burns CPU.
-  int go[2];
-  if (pipe(go) < 0) {
-    std::perror("pipe");
-    return 1;
-  }
-  std::fflush(stdout);
-  pid_t pid = fork();
-  if (pid < 0) {
-    std::perror("fork");
-    return 1;
-  }
-  if (pid == 0) {
-    // If the parent dies, the kernel kills us: no busy loop is left behind.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    close(go[1]);
-    char byte;
-    if (read(go[0], &byte, 1) != 1) _exit(1);
+  // The child burns CPU for one second of wall time, inside the cgroup.
+  int status = 0;
+  struct rusage usage {};  // wait4 is waitpid plus the CPU time the child used
+  double start = now();
+  bool ran = lesson::run_in_cgroup(cgroup, [] {
     double end = now() + 1.0;
     volatile unsigned long spin = 0;
     while (now() < end) spin = spin + 1;  // as busy as a process can be
-    _exit(0);
-  }
-  close(go[0]);
-
-  bool added = cgroup.add(pid);
-  double start = now();
-  if (added && write(go[1], "g", 1) != 1) added = false;
-  close(go[1]);  // without the byte, the child exits at once
-  if (!added) {
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    return 1;
-  }
-
-  // wait4 is waitpid plus the CPU time the child used (user + system).
-  int status = 0;
-  struct rusage usage {};
-  while (wait4(pid, &status, 0, &usage) < 0) {
-  }
+    return 0;
+  }, status, &usage);
+  if (!ran) return 1;
   double wall = now() - start;
   double cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
   std::printf("got %.2f CPU seconds in %.2f s (limit %.2f)\n", cpu, wall, cpus);

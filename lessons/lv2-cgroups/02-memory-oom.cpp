@@ -47,46 +47,22 @@ int main(int argc, char** argv) {
     if (lesson::exists(memsw) && !lesson::write_file(memsw, limit)) return 1;
   }
 
-  int go[2];
-  if (pipe(go) < 0) {
-    std::perror("pipe");
-    return 1;
-  }
-  std::fflush(stdout);
-  pid_t pid = fork();
-  if (pid < 0) {
-    std::perror("fork");
-    return 1;
-  }
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    close(go[1]);
-    char byte;
-    if (read(go[0], &byte, 1) != 1) _exit(1);
+  int status = 0;
+  bool ran = lesson::run_in_cgroup(cgroup, [mib] {
+    std::printf("child %d allocates %ld MiB, the limit is 32 MiB\n", getpid(), mib);
+    std::fflush(stdout);
     // malloc only reserves addresses. The memory is charged to the cgroup
     // when we first write to each page, so we write to all of it.
     size_t size = static_cast<size_t>(mib) << 20;
     char* p = static_cast<char*>(std::malloc(size));
-    if (p == nullptr) _exit(1);
+    if (p == nullptr) return 1;
     for (size_t i = 0; i < size; i += 4096) p[i] = 1;
     std::printf("child: touched %ld MiB and lived\n", mib);
     std::fflush(stdout);
-    _exit(0);
-  }
-  close(go[0]);
-  bool added = cgroup.add(pid);
-  if (added && write(go[1], "g", 1) != 1) added = false;
-  close(go[1]);
-  if (!added) {
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    return 1;
-  }
-  std::printf("child %d allocates %ld MiB, the limit is 32 MiB\n", pid, mib);
+    return 0;
+  }, status);
+  if (!ran) return 1;
 
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-  }
   int shell_status = 0;
   if (WIFSIGNALED(status)) {
     shell_status = 128 + WTERMSIG(status);

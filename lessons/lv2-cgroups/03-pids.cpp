@@ -24,22 +24,8 @@ int main() {
   const std::string& dir = cgroup.dir(0);
   if (!lesson::write_file(dir + "/pids.max", "10")) return 1;
 
-  int go[2];
-  if (pipe(go) < 0) {
-    std::perror("pipe");
-    return 1;
-  }
-  std::fflush(stdout);
-  pid_t pid = fork();
-  if (pid < 0) {
-    std::perror("fork");
-    return 1;
-  }
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    close(go[1]);
-    char byte;
-    if (read(go[0], &byte, 1) != 1) _exit(1);
+  int status = 0;
+  bool ran = lesson::run_in_cgroup(cgroup, [&dir] {
     pid_t kids[50];
     int started = 0;
     for (int i = 1; i <= 50; ++i) {
@@ -63,16 +49,9 @@ int main() {
     std::fflush(stdout);
     for (int i = 0; i < started; ++i) kill(kids[i], SIGKILL);
     for (int i = 0; i < started; ++i) waitpid(kids[i], nullptr, 0);
-    _exit(0);
-  }
-  close(go[0]);
-  bool added = cgroup.add(pid);
-  if (added && write(go[1], "g", 1) != 1) added = false;
-  close(go[1]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-  }
-  if (!added) return 1;
+    return 0;
+  }, status);
+  if (!ran) return 1;
   std::printf("parent: child exited %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

@@ -13,6 +13,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -21,6 +24,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -171,5 +175,42 @@ class Cgroup {
   std::vector<std::string> dirs_;   // one per controller (the same leaf on v2)
   std::vector<std::string> made_;   // what we created, in order
 };
+
+// Runs `body` in a child process that starts only once it is inside
+// `cgroup`: the child waits on a pipe until the parent has written its pid
+// to cgroup.procs, so not one instruction runs outside the limits. The
+// child exits with body's return value; if the parent dies first, the
+// kernel kills it (PR_SET_PDEATHSIG), so no busy loop is left behind.
+// Returns false if the fork or the move failed; otherwise `status` (and
+// `usage`, the CPU time the child used) come from wait4(2).
+template <typename Body>
+bool run_in_cgroup(Cgroup& cgroup, Body body, int& status, struct rusage* usage = nullptr) {
+  int go[2];
+  if (pipe(go) < 0) {
+    std::perror("pipe");
+    return false;
+  }
+  std::fflush(stdout);  // or the child would print our buffered text again
+  pid_t pid = fork();
+  if (pid < 0) {
+    std::perror("fork");
+    return false;
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(go[1]);
+    char byte;
+    if (read(go[0], &byte, 1) != 1) _exit(1);  // no byte: the parent gave up
+    _exit(body());
+  }
+  close(go[0]);
+  bool added = cgroup.add(pid);
+  if (added && write(go[1], "g", 1) != 1) added = false;
+  close(go[1]);
+  if (!added) kill(pid, SIGKILL);
+  while (wait4(pid, &status, 0, usage) < 0) {
+  }
+  return added;
+}
 
 }  // namespace lesson
