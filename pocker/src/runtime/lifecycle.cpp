@@ -257,11 +257,13 @@ Result<void> remove_container(StateStore& store, const std::string& id, bool for
     }
   }
   // A dead container's monitor could not remove its cgroup: do it here
-  // (killing whatever is left inside). Idempotent when it is gone already.
-  if (!state.cgroup.empty() && ::geteuid() == 0) {
+  // (killing whatever is left inside). The path follows from the id, so
+  // this works even when pocker was killed before state.json recorded it.
+  // Idempotent when it is gone already.
+  if (::geteuid() == 0) {
     auto host = detect_cgroups();
-    if (host) {
-      auto cgroup = make_cgroup(host.value(), state.cgroup.substr(state.cgroup.find_first_not_of('/')));
+    if (host && host.value().layout != CgroupLayout::kNone) {
+      auto cgroup = make_cgroup(host.value(), "pocker/" + id);
       if (cgroup) TRY_CTX(cgroup.value()->destroy(), "remove the container's cgroup");
     }
   }
