@@ -16,6 +16,7 @@
 
 #include <array>
 
+#include "start_protocol.hpp"
 #include "pocker/cgroup.hpp"
 #include "pocker/exec.hpp"
 #include "pocker/namespaces.hpp"
@@ -69,28 +70,18 @@ Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgr
     reset_signals_in_child();
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (!sync.child.expect(SyncMessage::Type::kGo)) return kExitPockerFailed;
-    if (!process.interactive && !process.terminal) {
-      int null = ::open("/dev/null", O_RDONLY);
-      if (null >= 0) ::dup2(null, STDIN_FILENO);
+    if (!process.interactive) {
+      if (auto null = detach_stdin(); !null) {
+        sync.child.send_error(SyncStage::kSetup, null.error());
+        return kExitPockerFailed;
+      }
     }
     if (auto prepared = prepare_exec_child(namespaces, process); !prepared) {
       sync.child.send_error(SyncStage::kSetup, prepared.error());
       return kExitPockerFailed;
     }
-    if (process.terminal) {
-      auto master = open_console();
-      if (!master) {
-        sync.child.send_error(SyncStage::kSetup, master.error());
-        return kExitPockerFailed;
-      }
-      if (!sync.child.send_fd(SyncMessage{SyncMessage::Type::kTerminal}, master.value().get())) {
-        return kExitPockerFailed;
-      }
-    }
-    std::string path = env_lookup(process.env, "PATH", kDefaultPath);
-    Error failed = exec_in_path(process.args, process.env, path);
-    sync.child.send_error(SyncStage::kExec, failed);
-    return failed.err() == ENOENT ? kExitNotFound : kExitNotExecutable;
+    if (process.terminal && !hand_over_console(sync.child)) return kExitPockerFailed;
+    return exec_process(process, sync.child);
   }));
   sync.child.close();
   forward_signals_to(child.pid());
@@ -99,19 +90,11 @@ Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgr
   if (cgroup) TRY_CTX(cgroup->add_pid(child.pid()), "exec: join the container's cgroup");
   TRY(sync.parent.send(SyncMessage{SyncMessage::Type::kGo}));
   Fd console;
-  std::optional<SyncMessage> message;
-  do {
-    message = TRY(sync.parent.recv(&console));
-  } while (message && message->type == SyncMessage::Type::kTerminal);
+  auto message = TRY(await_exec(sync.parent, console));
   if (message && message->type == SyncMessage::Type::kError) {
     (void)child.wait();
-    Error error(message->err, message->text);
-    if (message->stage == SyncStage::kExec) {
-      int code = (message->err == ENOENT || message->err == ENOTDIR) ? kExitNotFound
-                                                                     : kExitNotExecutable;
-      return RunOutcome{code, error.message(), false};
-    }
-    return error;
+    if (message->stage == SyncStage::kExec) return exec_failure(*message);
+    return errno_error(message->err, "{}", message->text);
   }
   if (console) {
     RawMode raw(STDIN_FILENO);

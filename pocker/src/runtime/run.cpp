@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 
 #include "container_cgroup.hpp"
+#include "start_protocol.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/init.hpp"
 #include "pocker/namespaces.hpp"
@@ -30,16 +31,6 @@
 
 namespace pocker {
 namespace {
-
-// Without -i the container gets an empty stdin, as with docker.
-Result<void> detach_stdin() {
-  int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null < 0) return sys_error("open /dev/null");
-  int rc = ::dup2(null, STDIN_FILENO);  // dup2 clears O_CLOEXEC on the copy
-  ::close(null);
-  if (rc < 0) return sys_error("dup2 /dev/null to stdin");
-  return ok();
-}
 
 RootPlan make_root_plan(const ContainerSpec& spec) {
   RootPlan plan;
@@ -95,20 +86,9 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan) {
     sync.send_error(SyncStage::kSetup, prepared.error());
     ::_exit(kExitPockerFailed);
   }
-  if (spec.process.terminal) {
-    // After pivot_root, so /dev/ptmx is the container's own devpts.
-    auto master = open_console();
-    if (!master || !sync.send_fd(SyncMessage{SyncMessage::Type::kTerminal}, master.value().get())) {
-      if (!master) sync.send_error(SyncStage::kSetup, master.error());
-      ::_exit(kExitPockerFailed);
-    }
-  }
-  auto exec_command = [&spec, &sync]() -> int {
-    std::string path = env_lookup(spec.process.env, "PATH", kDefaultPath);
-    Error failed = exec_in_path(spec.process.args, spec.process.env, path);
-    sync.send_error(SyncStage::kExec, failed);
-    return failed.err() == ENOENT ? kExitNotFound : kExitNotExecutable;
-  };
+  // After pivot_root, so /dev/ptmx is the container's own devpts.
+  if (spec.process.terminal && !hand_over_console(sync)) ::_exit(kExitPockerFailed);
+  auto exec_command = [&spec, &sync] { return exec_process(spec.process, sync); };
   if (spec.init) {
     // The init holds no descriptor but stdio: not the sync socket (pocker
     // would never see the EOF that says the exec happened), nor anything
@@ -116,16 +96,6 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan) {
     run_init(exec_command, [] { ::syscall(SYS_close_range, 3U, ~0U, 0U); });
   }
   ::_exit(exec_command());
-}
-
-// The shell's convention: "not found" is 127; found but unusable is 126.
-RunOutcome exec_failure(const SyncMessage& message) {
-  Error error(message.err, message.text);
-  int code = (message.err == ENOENT || message.err == ENOTDIR) ? kExitNotFound
-                                                               : kExitNotExecutable;
-  std::string hint = code == kExitNotFound ? " in the container (is it in the image and on PATH?)"
-                                           : "";
-  return RunOutcome{code, error.message() + hint};
 }
 
 // Idempotent: `start` runs a stopped container again on the same upper dir.
@@ -151,10 +121,7 @@ Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const 
     TRY_CTX(user_write_maps(child.pid(), uids, gids), "user namespace");
   }
   TRY_CTX(sync.send(SyncMessage{SyncMessage::Type::kGo}), "start container");
-  while (true) {
-    auto message = TRY(sync.recv(&console));
-    if (!message || message->type != SyncMessage::Type::kTerminal) return message;
-  }
+  return await_exec(sync, console);
 }
 
 }  // namespace

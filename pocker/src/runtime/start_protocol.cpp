@@ -1,0 +1,61 @@
+#include "start_protocol.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "pocker/process.hpp"
+#include "pocker/terminal.hpp"
+
+namespace pocker {
+namespace {
+
+// The shell's convention: "not found" is 127; found but unusable is 126.
+int exit_code_for_exec_error(int err) {
+  return (err == ENOENT || err == ENOTDIR) ? kExitNotFound : kExitNotExecutable;
+}
+
+}  // namespace
+
+Result<void> detach_stdin() {
+  int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0) return sys_error("open /dev/null");
+  int rc = ::dup2(null, STDIN_FILENO);  // dup2 clears O_CLOEXEC on the copy
+  ::close(null);
+  if (rc < 0) return sys_error("dup2 /dev/null to stdin");
+  return ok();
+}
+
+bool hand_over_console(const SyncEnd& sync) {
+  auto master = open_console();
+  if (!master) {
+    sync.send_error(SyncStage::kSetup, master.error());
+    return false;
+  }
+  // The master is close-on-exec here; pocker gets its own copy.
+  return sync.send_fd(SyncMessage{SyncMessage::Type::kTerminal}, master.value().get()).ok();
+}
+
+int exec_process(const ProcessSpec& process, const SyncEnd& sync) {
+  std::string path = env_lookup(process.env, "PATH", kDefaultPath);
+  Error failed = exec_in_path(process.args, process.env, path);
+  sync.send_error(SyncStage::kExec, failed);
+  return exit_code_for_exec_error(failed.err());
+}
+
+Result<std::optional<SyncMessage>> await_exec(const SyncEnd& sync, Fd& console) {
+  while (true) {
+    auto message = TRY(sync.recv(&console));
+    if (!message || message->type != SyncMessage::Type::kTerminal) return message;
+  }
+}
+
+RunOutcome exec_failure(const SyncMessage& message) {
+  Error error(message.err, message.text);
+  int code = exit_code_for_exec_error(message.err);
+  std::string hint = code == kExitNotFound ? " in the container (is it in the image and on PATH?)"
+                                           : "";
+  return RunOutcome{code, error.message() + hint};
+}
+
+}  // namespace pocker

@@ -1,0 +1,35 @@
+// Internal to the runtime: the steps `run` and `exec` share around the
+// final execve — the child's side (stdin, the pty, exec and its error
+// report) and the parent's (waiting for the exec, turning a failure into
+// 126/127). See pocker/sync.hpp for the protocol itself.
+#pragma once
+
+#include <optional>
+
+#include "pocker/fd.hpp"
+#include "pocker/runtime.hpp"
+#include "pocker/spec.hpp"
+#include "pocker/sync.hpp"
+
+namespace pocker {
+
+/// Child: without -i the process gets an empty stdin, as with docker.
+Result<void> detach_stdin();
+
+/// Child, with -t: opens a pty (after the root is entered, so from the
+/// container's own devpts), makes it stdio, and sends the master to pocker.
+/// A failure has already been reported over `sync` when this returns false.
+bool hand_over_console(const SyncEnd& sync);
+
+/// Child: execs the process with its own PATH. Only returns on failure,
+/// after reporting it over `sync`, with the exit code a shell would use.
+int exec_process(const ProcessSpec& process, const SyncEnd& sync);
+
+/// Parent, after kGo: reads until EOF (the exec happened) or an error
+/// message; a pty master sent on the way lands in `console`.
+Result<std::optional<SyncMessage>> await_exec(const SyncEnd& sync, Fd& console);
+
+/// Parent: the outcome for a failed exec, 127 (not found) or 126.
+RunOutcome exec_failure(const SyncMessage& message);
+
+}  // namespace pocker
