@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 POCKER_BIN = $(BUILD)/pocker/pocker
 CMAKE_FLAGS ?=
 
-.PHONY: all build run test unit labs lessons clean bench bench-compare docs docs-screenshot grade
+.PHONY: all build run test unit labs lessons clean bench bench-compare docs docs-screenshot grade handout handout-check
 
 all: build
 
@@ -69,6 +69,17 @@ docs:
 # $(BUILD)/docs/screenshots/ (installs Debian's chromium when missing; not for CI).
 docs-screenshot: docs
 	docs/screenshot.sh $(BUILD)/docs/html $(BUILD)/docs/screenshots
+
+# The student handout (tools/handout/README.md): this tree with the marked
+# solutions replaced by stubs. LEVELS=lv1,lv2 chooses levels (default: all).
+handout:
+	@test -x tools/handout/handout.sh || { echo "make handout: this tree is a handout already: its solutions are out" >&2; exit 2; }
+	tools/handout/handout.sh --out '$(OUT)' $(if $(LEVELS),--levels '$(LEVELS)')
+
+# Proves the handout discriminates: it builds, and each step's labs fail without the step.
+handout-check:
+	@if [ -x tools/handout/check.sh ]; then JOBS=$(JOBS) tools/handout/check.sh; \
+	else echo "make handout-check: this tree is a handout: nothing to check"; fi
 
 clean:
 	rm -rf $(BUILD)

@@ -10,8 +10,10 @@
 namespace pocker {
 
 Result<void> cgroupns_enter() {
+  // handout(lv1.cgroupns) begin: leave the host's cgroup namespace for a new one (unshare(2))
   if (::unshare(CLONE_NEWCGROUP) < 0) return sys_error("unshare(CLONE_NEWCGROUP)");
   trace("unshare(CLONE_NEWCGROUP) = ok");
+  // handout(lv1.cgroupns) end
   return ok();
 }
 

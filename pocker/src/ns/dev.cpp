@@ -57,6 +57,7 @@ Result<void> make_link(const char* target, const std::string& path) {
 }  // namespace
 
 Result<void> mount_dev(const std::string& root, bool in_user_ns) {
+  // handout(lv1.dev) begin: a tmpfs at root/dev with the devices in kDevices, a devpts of its own, shm and the fd links
   std::string dev = root + "/dev";
   ::mkdir(dev.c_str(), 0755);
   TRY(mount_fs("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"));
@@ -76,6 +77,12 @@ Result<void> mount_dev(const std::string& root, bool in_user_ns) {
   TRY(make_link("/proc/self/fd/0", dev + "/stdin"));
   TRY(make_link("/proc/self/fd/1", dev + "/stdout"));
   TRY(make_link("/proc/self/fd/2", dev + "/stderr"));
+  // handout(lv1.dev) stub:
+  // (void)root;
+  // (void)in_user_ns;
+  // (void)make_device;
+  // (void)make_link;
+  // handout(lv1.dev) end
   return ok();
 }
 

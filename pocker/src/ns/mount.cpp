@@ -61,16 +61,21 @@ Result<void> make_mounts_private() {
 }
 
 Result<void> mount_root(const RootPlan& plan) {
+  // handout(lv1.overlay) begin: mount an overlay: the image read-only below, the container's upper and work dirs above
   if (plan.overlay) {
     std::string options = fmt::format("lowerdir={},upperdir={},workdir={}", plan.dirs.lower,
                                       plan.dirs.upper, plan.dirs.work);
     return do_mount("overlay", plan.target, "overlay", 0, options);
   }
+  // handout(lv1.overlay) stub:
+  // if (plan.overlay) return do_mount(plan.dirs.lower, plan.target, nullptr, MS_BIND | MS_REC, "");
+  // handout(lv1.overlay) end
   // pivot_root needs the new root to be a mount point: bind it onto itself.
   return do_mount(plan.source, plan.target, nullptr, MS_BIND | MS_REC, "");
 }
 
 Result<void> pivot_into(const std::string& root) {
+  // handout(lv1.pivot) begin: make root the new "/" with pivot_root(2) and detach the old root: chroot can be escaped
   if (::chdir(root.c_str()) < 0) return sys_error("chdir {}", root);
   // pivot_root(".", ".") stacks the old root on top of the new one at "/";
   // unmounting "." then removes the old root, with no directory needed to
@@ -81,19 +86,30 @@ Result<void> pivot_into(const std::string& root) {
   trace("umount2(\".\", MNT_DETACH) = ok");
   if (::chdir("/") < 0) return sys_error("chdir /");
   return ok();
+  // handout(lv1.pivot) stub:
+  // return enter_root_chroot(root);
+  // handout(lv1.pivot) end
 }
 
-Result<void> enter_root(const RootPlan& plan) {
+Result<void> enter_root(const RootPlan& plan, Fd image) {
   TRY(make_mounts_private());
-  TRY(mount_root(plan));
-  TRY(mount_proc(plan.target, plan.new_pid_ns));
-  TRY(mount_dev(plan.target, plan.in_user_ns));
-  TRY(mount_sys(plan.target, plan.new_net_ns));
+  // Volumes first: with --userns, the steps after the root mount run as
+  // the mapped root, which may not walk into root-only host directories.
   auto sources = TRY(open_mount_sources(plan.mounts));
-  if (plan.pivot) {
-    TRY(pivot_into(plan.target));
+  std::string root = plan.target;
+  if (plan.idmapped) {
+    TRY(mount_idmapped_root(plan, std::move(image)));
+    root = ".";  // we are in it; its host path may be out of our reach
   } else {
-    TRY(enter_root_chroot(plan.target));
+    TRY(mount_root(plan));
+  }
+  TRY(mount_proc(root, plan.new_pid_ns));
+  TRY(mount_dev(root, plan.in_user_ns));
+  TRY(mount_sys(root, plan.new_net_ns));
+  if (plan.pivot) {
+    TRY(pivot_into(root));
+  } else {
+    TRY(enter_root_chroot(root));
   }
   TRY(mount_user_mounts(plan.mounts, sources));
   if (plan.read_only) TRY(make_root_read_only());

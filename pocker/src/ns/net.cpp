@@ -12,6 +12,7 @@
 namespace pocker {
 
 Result<void> net_bring_up_loopback() {
+  // handout(lv1.loopback) begin: bring `lo` up (SIOCGIFFLAGS, then SIOCSIFFLAGS with IFF_UP)
   // The classic interface ioctls need any socket in the namespace to act on.
   Fd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!sock) return sys_error("socket for lo");
@@ -22,6 +23,7 @@ Result<void> net_bring_up_loopback() {
   request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
   if (::ioctl(sock.get(), SIOCSIFFLAGS, &request) < 0) return sys_error("bring up lo");
   trace("ioctl(SIOCSIFFLAGS, lo, IFF_UP) = ok");
+  // handout(lv1.loopback) end
   return ok();
 }
 

@@ -11,7 +11,11 @@ namespace pocker {
 Result<void> mount_sys(const std::string& root, bool new_net_ns) {
   std::string sys = root + "/sys";
   ::mkdir(sys.c_str(), 0555);
+  // handout(lv1.sys) begin: mount sysfs read-only at root/sys (MS_RDONLY)
   auto mounted = mount_fs("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+  // handout(lv1.sys) stub:
+  // auto mounted = mount_fs("sysfs", sys, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+  // handout(lv1.sys) end
   if (mounted) return ok();
   // sysfs may only be mounted by the owner of the network namespace; with
   // --network host in a user namespace, bind the host's read-only instead.

@@ -8,12 +8,16 @@ namespace pocker {
 
 ExitStatus ExitStatus::from_wait_status(int status) {
   ExitStatus result;
+  // handout(lv0.exit-status) begin: decode the wait status: the exit code, or the signal (and core)
   if (WIFEXITED(status)) {
     result.code = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {
     result.signal = WTERMSIG(status);
     result.core = WCOREDUMP(status);
   }
+  // handout(lv0.exit-status) stub:
+  // (void)status;
+  // handout(lv0.exit-status) end
   return result;
 }
 
