@@ -1,17 +1,9 @@
-// cgroup create / limit / join / remove cycles (lesson lv2).
+// cgroup create / limit / join / remove cycles (lesson lv2), raw syscalls
+// on one hierarchy. The same cycle through pocker's driver, next to raw
+// syscalls on exactly the files the driver uses, is in
+// cgroup_driver_bench.cpp (rows cgroup_v1/pocker_cycle/..., cgroup_v2/...).
 //
-// ===========================================================================
-// CGROUP DRIVER BENCHMARKS GO HERE.
-// pocker's cgroup driver (pocker/src/cgroup, pocker/include/pocker/cgroup.hpp)
-// is still being written, so nothing below calls it yet. When it lands, add
-// `cgroup_driver/v1` and `cgroup_driver/v2` benchmarks that run its
-// create -> apply(Resources{memory 64m}) -> add_pid -> destroy cycle on the
-// same forked child, registered next to the raw ones in
-// register_cgroup_benchmarks(), so each driver row sits under the raw-syscall
-// row it should be compared with.
-// ===========================================================================
-//
-// What is measured now, with raw syscalls only:
+// The rows, with raw syscalls only:
 //   cgroup_v1/memory_cycle   mkdir /sys/fs/cgroup/memory/pocker-bench-<pid>/x,
 //                            write memory.limit_in_bytes (64 MiB), write a
 //                            forked child's pid to cgroup.procs, rmdir x

@@ -415,6 +415,24 @@ TEST_F(CgroupV2, AddPidAndOpenDir) {
   EXPECT_TRUE(fd.value().valid());
 }
 
+TEST_F(CgroupV2, OpenTasksIsForV1Only) {
+  ASSERT_TRUE(cgroup_->create());
+  auto files = cgroup_->open_tasks();
+  ASSERT_FALSE(files);
+  EXPECT_EQ(files.error().err(), ENOTSUP);
+}
+
+TEST_F(CgroupV2, RemoveIfEmptyKeepsOnlyTheBusy) {
+  auto kernel = fake_kernel();
+  ASSERT_TRUE(kernel.make_dir(root_ + "/idle"));
+  ASSERT_TRUE(kernel.make_dir(root_ + "/busy"));
+  touch(root_ + "/busy/cgroup.procs", std::to_string(::getpid()) + "\n");
+  auto busy = cgroupfs::remove_if_empty(kernel, {root_ + "/idle", root_ + "/busy", root_ + "/gone"});
+  EXPECT_EQ(busy, std::vector<std::string>{root_ + "/busy"});
+  EXPECT_FALSE(exists(root_ + "/idle"));
+  touch(root_ + "/busy/cgroup.procs");
+}
+
 TEST_F(CgroupV2, StatsFromTheInterfaceFiles) {
   ASSERT_TRUE(cgroup_->create());
   touch(leaf() + "/cpu.stat", "usage_usec 1234\nuser_usec 1000\nsystem_usec 234\n");
@@ -548,6 +566,7 @@ class CgroupV1 : public TempTree {
     for (const auto& [name, files] : hierarchies) {
       ASSERT_TRUE(make_dirs(root_ + "/" + name));
       touch(root_ + "/" + name + "/cgroup.procs");
+      touch(root_ + "/" + name + "/tasks");
       for (const auto& file : files) touch(root_ + "/" + name + "/" + file);
     }
     touch(root_ + "/cpuset/cpuset.cpus", "0-1\n");
@@ -630,6 +649,28 @@ TEST_F(CgroupV1, AddPidJoinsEveryHierarchyButNoDirFd) {
   auto fd = cgroup_->open_dir();
   ASSERT_FALSE(fd);
   EXPECT_EQ(fd.error().err(), ENOTSUP);
+}
+
+TEST_F(CgroupV1, OpenTasksLetsAProcessJoinEveryHierarchyByItself) {
+  ASSERT_TRUE(cgroup_->create());
+  auto files = cgroup_->open_tasks();
+  ASSERT_TRUE(files) << files.error().message();
+  ASSERT_EQ(files.value().size(), cgroup_->dirs().size());
+  for (size_t i = 0; i < files.value().size(); ++i) {
+    EXPECT_EQ(files.value()[i].path, cgroup_->dirs()[i] + "/tasks");
+  }
+  ASSERT_TRUE(cgroupfs::join_self(files.value()));
+  // "0": the writer itself, as the kernel reads it.
+  for (const auto& dir : cgroup_->dirs()) EXPECT_EQ(slurp(dir + "/tasks"), "0") << dir;
+}
+
+TEST_F(CgroupV1, OpenTasksNamesAMissingFile) {
+  ASSERT_TRUE(cgroup_->create());
+  ASSERT_EQ(::unlink((leaf("pids") + "/tasks").c_str()), 0);
+  auto files = cgroup_->open_tasks();
+  ASSERT_FALSE(files);
+  EXPECT_EQ(files.error().err(), ENOENT);
+  EXPECT_NE(files.error().message().find(leaf("pids") + "/tasks"), std::string::npos);
 }
 
 TEST_F(CgroupV1, StatsFromTheInterfaceFiles) {
@@ -760,6 +801,46 @@ TEST(CgroupIntegration, LimitsStatsAndCleanupOnThisHost) {
   ExitStatus status = child.wait().value();
   EXPECT_EQ(status.signal, SIGKILL);
   for (const auto& dir : cgroup->dirs()) EXPECT_FALSE(exists(dir)) << dir;
+  for (const auto& top : tops) EXPECT_FALSE(exists(top)) << top;
+}
+
+// A child moving itself into real v1 cgroups through their tasks files,
+// opened by the parent before the fork, as `pocker run` does on v1.
+TEST(CgroupIntegration, ChildJoinsV1ByItself) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to create cgroups";
+  auto host = detect_cgroups();
+  ASSERT_TRUE(host) << host.error().message();
+  if (host.value().v1_mounts.empty()) GTEST_SKIP() << "no cgroup v1 hierarchy: " << describe(host.value());
+  std::string relative = "pocker-unit-" + std::to_string(::getpid()) + "/self";
+  auto made = make_cgroup_v1(host.value().v1_mounts, relative);
+  ASSERT_TRUE(made) << made.error().message();
+  auto tops = tops_of(*made.value());
+  RealCgroup cgroup(std::move(made).value(), tops);
+  auto created = cgroup->create();
+  if (!created && cannot_write_cgroups(created.error().err())) {
+    GTEST_SKIP() << "no writable cgroup v1 hierarchy: " << created.error().message();
+  }
+  ASSERT_TRUE(created) << created.error().message();
+  auto files = cgroup->open_tasks();
+  ASSERT_TRUE(files) << files.error().message();
+  Child child = spawn({}, [&files] {
+    if (!cgroupfs::join_self(files.value())) return 1;
+    while (true) ::pause();
+    return 0;
+  }).value();
+  // Every hierarchy lists the child once it has joined; give it a moment.
+  bool joined = false;
+  for (int i = 0; i < 200 && !joined; ++i) {
+    joined = true;
+    for (const auto& dir : cgroup->dirs()) {
+      auto pids = cgroupfs::read_pids(dir + "/cgroup.procs");
+      joined = joined && pids && pids.value() == std::vector<pid_t>{child.pid()};
+    }
+    if (!joined) ::usleep(5000);
+  }
+  EXPECT_TRUE(joined) << slurp("/proc/" + std::to_string(child.pid()) + "/cgroup");
+  ASSERT_TRUE(cgroup->destroy());
+  EXPECT_EQ(child.wait().value().signal, SIGKILL);
   for (const auto& top : tops) EXPECT_FALSE(exists(top)) << top;
 }
 

@@ -144,6 +144,13 @@ struct CgroupDirOps {
   std::function<Result<void>(const std::string& path)> remove_dir;
 };
 
+/// A v1 `tasks` file opened for writing: how a process moves itself into
+/// a cgroup (Cgroup::open_tasks(), cgroupfs::join_self()).
+struct TasksFile {
+  Fd fd;
+  std::string path;  ///< for messages
+};
+
 /// One container's cgroup: one directory on v2, one per controller
 /// hierarchy on v1. Made by make_cgroup(); nothing happens on the file
 /// system until create().
@@ -167,6 +174,13 @@ class Cgroup {
   /// CLONE_INTO_CGROUP (the child starts inside, never outside). v1 has no
   /// such thing: fails with ENOTSUP, use add_pid().
   virtual Result<Fd> open_dir() = 0;
+  /// v1: the `tasks` file of every hierarchy, opened for writing, so that
+  /// the container's first process can move itself in (cgroupfs::
+  /// join_self()) before it runs anything of the container. Cheaper than
+  /// add_pid() from outside: a process moving itself by thread needs no
+  /// system-wide lock. v2 has clone3's CLONE_INTO_CGROUP instead (open_dir())
+  /// and fails with ENOTSUP.
+  virtual Result<std::vector<TasksFile>> open_tasks() = 0;
   /// Reads the usage counters.
   virtual Result<CgroupStats> stats() = 0;
   /// Freezes (true) or thaws (false) every process inside.
@@ -254,9 +268,19 @@ Result<std::vector<std::string>> split_relative(const std::string& relative_path
 Result<void> kill_and_remove(const CgroupDirOps& ops, const std::vector<std::string>& leaf_dirs,
                              const std::function<void()>& first_step);
 
+/// Removes each of `dirs` that is empty (rmdir alone, no reads) and
+/// returns the ones still there: busy with a process or a child cgroup, or
+/// refused for another reason. Gone already counts as removed.
+std::vector<std::string> remove_if_empty(const CgroupDirOps& ops,
+                                         const std::vector<std::string>& dirs);
+
 /// Removes `dirs` in reverse order (children before parents), leaving any
 /// that another cgroup still uses; failures are traced, not returned.
 void remove_unused(const CgroupDirOps& ops, const std::vector<std::string>& dirs);
+
+/// Moves the calling thread into each cgroup whose v1 `tasks` file is
+/// open in `tasks_files` (from Cgroup::open_tasks()), by writing "0".
+Result<void> join_self(const std::vector<TasksFile>& tasks_files);
 
 /// Sends SIGKILL once to every pid the cgroup.procs files list (a v1
 /// process appears in each hierarchy), traced. Never signals pid 1 or

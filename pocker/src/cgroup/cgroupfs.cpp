@@ -218,12 +218,40 @@ Result<void> kill_and_remove(const CgroupDirOps& ops, const std::vector<std::str
   }
 }
 
-void remove_unused(const CgroupDirOps& ops, const std::vector<std::string>& dirs) {
-  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
-    if (!exists(*it)) continue;  // a leaf, already removed
-    // EBUSY or ENOTEMPTY: another container's cgroup is still below; keep it.
-    (void)remove_dir(ops, *it);
+std::vector<std::string> remove_if_empty(const CgroupDirOps& ops,
+                                         const std::vector<std::string>& dirs) {
+  std::vector<std::string> busy;
+  for (const auto& dir : dirs) {
+    // rmdir succeeds only on a cgroup with no process and no child cgroup,
+    // which is the usual state after the container's last process was
+    // reaped: one syscall, with no listing of cgroup.procs first.
+    if (!remove_dir(ops, dir)) busy.push_back(dir);
   }
+  return busy;
+}
+
+Result<void> join_self(const std::vector<TasksFile>& tasks_files) {
+  for (const auto& file : tasks_files) {
+    // "0" names the writer. Through `tasks` (one thread) rather than
+    // cgroup.procs (a whole process) the kernel skips the system-wide
+    // cgroup_threadgroup_rwsem, whose write side first waits for an RCU
+    // grace period (kernel/cgroup/cgroup.c, cgroup_procs_write_start()):
+    // milliseconds on a busy host. A single-threaded process moves whole.
+    if (::write(file.fd.get(), "0", 1) != 1) {
+      auto error = sys_error("move into cgroup: write 0 to {}", file.path);
+      trace("write {} \"0\" = {}", file.path, errno_text(error.err()));
+      return error;
+    }
+    trace("write {} \"0\" = ok", file.path);
+  }
+  return ok();
+}
+
+void remove_unused(const CgroupDirOps& ops, const std::vector<std::string>& dirs) {
+  // No stat first: rmdir of a missing directory is as cheap, and
+  // remove_dir() counts ENOENT as done. EBUSY (v1) or ENOTEMPTY: another
+  // container's cgroup is still below; keep it.
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) (void)remove_dir(ops, *it);
 }
 
 }  // namespace pocker::cgroupfs

@@ -47,7 +47,10 @@ Result<std::vector<std::string>> find_stale_cgroups(const CgroupHost& host,
     bool empty = true;
     for (const auto& dir : cgroup->dirs()) {
       auto pids = cgroupfs::read_pids(dir + "/cgroup.procs");
-      if (pids && !pids.value().empty()) empty = false;
+      if (pids && !pids.value().empty()) {
+        empty = false;  // one busy hierarchy is enough: the others need no reading
+        break;
+      }
     }
     if (empty) stale.push_back(relative.substr(1));  // "pocker/<id>", as make_cgroup takes it
   }

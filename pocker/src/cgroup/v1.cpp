@@ -9,6 +9,8 @@
 //    every level pocker makes gets its parent's values;
 //  - memory.memsw.limit_in_bytes must stay >= memory.limit_in_bytes
 //    (cgroup-v1/memory.rst, "2.4 Swap Extension"), so memory goes first.
+#include <fcntl.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -62,18 +64,20 @@ class CgroupV1 final : public Cgroup {
     }
     for (const auto& mount : hierarchies_) {
       bool is_cpuset = mounts_.count("cpuset") && mounts_.at("cpuset") == mount;
+      std::string cpus, mems;  // what the level above holds, once known
       std::string dir = mount;
-      for (const auto& part : parts_) {
-        std::string child = dir + "/" + part;
+      for (size_t i = 0; i < parts_.size(); ++i) {
+        std::string child = dir + "/" + parts_[i];
+        bool made = TRY(cgroupfs::make_dir(ops_, child));
         // Remember parents we merely joined too: the last container out
         // removes the shared `pocker` directory, whoever made it.
-        TRY(cgroupfs::make_dir(ops_, child));
-        if (std::find(created_.begin(), created_.end(), child) == created_.end()) {
-          created_.push_back(child);
+        if (i + 1 < parts_.size() &&
+            std::find(parents_.begin(), parents_.end(), child) == parents_.end()) {
+          parents_.push_back(child);
         }
         if (is_cpuset) {
-          TRY(inherit_cpuset(dir, child, "cpuset.cpus"));
-          TRY(inherit_cpuset(dir, child, "cpuset.mems"));
+          TRY(inherit_cpuset(dir, child, made, "cpuset.cpus", cpus));
+          TRY(inherit_cpuset(dir, child, made, "cpuset.mems", mems));
         }
         dir = child;
       }
@@ -106,12 +110,15 @@ class CgroupV1 final : public Cgroup {
                 "apply --memory");
       }
       if (auto total = effective_memory_swap(r)) {
-        std::string file = dir + "/memory.memsw.limit_in_bytes";
-        if (exists(file)) {
-          // v1 takes memory+swap as one number, docker's meaning exactly; -1 is unlimited.
-          TRY_CTX(write_file(file, std::to_string(*total)), "apply --memory-swap");
-        } else if (r.memory_swap) {
-          // No swap accounting (CONFIG_MEMCG_SWAP off, or swapaccount=0).
+        // v1 takes memory+swap as one number, docker's meaning exactly; -1
+        // is unlimited. Written at once rather than checked for first: the
+        // file is missing only without swap accounting (CONFIG_MEMCG_SWAP
+        // off, or swapaccount=0), and open says so with ENOENT.
+        auto written = write_file(dir + "/memory.memsw.limit_in_bytes", std::to_string(*total));
+        if (!written && written.error().err() != ENOENT) {
+          return std::move(written).error().wrap("apply --memory-swap");
+        }
+        if (!written && r.memory_swap) {
           warnings.push_back(fmt::format(
               "no swap limit support ({} has no memory.memsw.limit_in_bytes): --memory-swap "
               "ignored, memory limited without swap",
@@ -133,6 +140,17 @@ class CgroupV1 final : public Cgroup {
               fmt::format("move pid {} into cgroup {}", pid, relative_));
     }
     return ok();
+  }
+
+  Result<std::vector<TasksFile>> open_tasks() override {
+    std::vector<TasksFile> files;
+    for (const auto& dir : dirs()) {
+      std::string path = dir + "/tasks";
+      Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+      if (!fd) return sys_error("open {}", path);
+      files.push_back({std::move(fd), path});
+    }
+    return files;
   }
 
   Result<Fd> open_dir() override {
@@ -199,9 +217,14 @@ class CgroupV1 final : public Cgroup {
       auto current = cgroupfs::read_trimmed(state);
       if (current && current.value() != "THAWED") (void)write_file(state, "THAWED");
     };
-    TRY_CTX(cgroupfs::kill_and_remove(ops_, dirs(), kill_all), "destroy cgroup " + relative_);
-    cgroupfs::remove_unused(ops_, created_);
-    created_.clear();
+    // Usually the container's processes are gone by now and each rmdir
+    // just works; only what is still busy needs killing and waiting for.
+    auto busy = cgroupfs::remove_if_empty(ops_, dirs());
+    if (!busy.empty()) {
+      TRY_CTX(cgroupfs::kill_and_remove(ops_, busy, kill_all), "destroy cgroup " + relative_);
+    }
+    cgroupfs::remove_unused(ops_, parents_);
+    parents_.clear();
     return ok();
   }
 
@@ -225,13 +248,23 @@ class CgroupV1 final : public Cgroup {
     return it->second + relative_;
   }
 
-  // Copies `file` from parent to child when the child's is still empty.
-  Result<void> inherit_cpuset(const std::string& parent, const std::string& child,
-                              const char* file) {
-    if (!TRY(cgroupfs::read_trimmed(child + "/" + file)).empty()) return ok();
-    std::string value = TRY(cgroupfs::read_trimmed(parent + "/" + file));
-    if (value.empty()) return ok();  // nothing to copy: add_pid will say ENOSPC
-    return write_file(child + "/" + file, value);
+  // Gives the cpuset level `child` its parent's `file` (cpuset.cpus or
+  // .mems) when it has none. A level we just made is empty for sure (unless
+  // the parent sets cgroup.clone_children, and writing the same value again
+  // is harmless), so it is not read; `known` carries the value one level
+  // up from the previous call, so the parent is read only once per file.
+  Result<void> inherit_cpuset(const std::string& parent, const std::string& child, bool made,
+                              const char* file, std::string& known) {
+    if (!made) {
+      std::string own = TRY(cgroupfs::read_trimmed(child + "/" + file));
+      if (!own.empty()) {
+        known = own;
+        return ok();
+      }
+    }
+    if (known.empty()) known = TRY(cgroupfs::read_trimmed(parent + "/" + file));
+    if (known.empty()) return ok();  // nothing to copy: add_pid will say ENOSPC
+    return write_file(child + "/" + file, known);
   }
 
   std::vector<std::string> parts_;
@@ -239,7 +272,7 @@ class CgroupV1 final : public Cgroup {
   std::string relative_;                       // "/pocker/<id>"
   std::map<std::string, std::string> mounts_;  // used controller -> mount dir
   std::vector<std::string> hierarchies_;       // distinct mount dirs, in kUsed order
-  std::vector<std::string> created_;           // directories create() made or joined, top-down
+  std::vector<std::string> parents_;           // levels above the leaves create() made or joined, top-down
 };
 
 }  // namespace

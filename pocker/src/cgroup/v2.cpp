@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -65,9 +66,12 @@ class CgroupV2 final : public Cgroup {
   Result<std::vector<std::string>> apply(const Resources& r) override {
     std::vector<std::string> warnings;
     // What the parent gave us (cgroup.controllers): on a hybrid host's
-    // unified mount this is empty, and no limit can be written.
-    std::vector<std::string> available = words_of(leaf_ + "/cgroup.controllers");
+    // unified mount this is empty, and no limit can be written. Read on
+    // the first limit that needs it: with none, not at all.
+    std::optional<std::vector<std::string>> given;
     auto need = [&](const char* controller, const char* flag) -> Result<void> {
+      if (!given) given = words_of(leaf_ + "/cgroup.controllers");
+      const std::vector<std::string>& available = *given;
       if (contains(available, controller)) return ok();
       std::string list;
       for (const auto& c : available) list += (list.empty() ? "" : " ") + c;
@@ -143,6 +147,12 @@ class CgroupV2 final : public Cgroup {
         .wrap(fmt::format("move pid {} into cgroup {}", pid, relative_));
   }
 
+  Result<std::vector<TasksFile>> open_tasks() override {
+    return errno_error(ENOTSUP,
+                       "open cgroup {}: v2 has no tasks file to join by, use CLONE_INTO_CGROUP",
+                       relative_);
+  }
+
   Result<Fd> open_dir() override {
     Fd fd(::open(leaf_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd) return sys_error("open cgroup {}", leaf_);
@@ -202,10 +212,16 @@ class CgroupV2 final : public Cgroup {
       auto pids = cgroupfs::read_pids(leaf_ + "/cgroup.procs");
       if (exists(kill_file) && pids && !pids.value().empty()) (void)write_file(kill_file, "1");
     };
-    TRY_CTX(cgroupfs::kill_and_remove(ops_, {leaf_}, kill_all), "destroy cgroup " + relative_);
+    // Usually the container's processes are gone by now and rmdir just
+    // works; only a busy leaf needs killing and waiting for.
+    if (!cgroupfs::remove_if_empty(ops_, {leaf_}).empty()) {
+      TRY_CTX(cgroupfs::kill_and_remove(ops_, {leaf_}, kill_all), "destroy cgroup " + relative_);
+    }
     // The last container out removes the shared `pocker` directory too,
     // whoever made it; one still in use refuses (EBUSY) and stays.
-    cgroupfs::remove_unused(ops_, joined_);
+    std::vector<std::string> above(joined_.begin(), joined_.end());
+    if (!above.empty() && above.back() == leaf_) above.pop_back();
+    cgroupfs::remove_unused(ops_, above);
     created_.clear();
     joined_.clear();
     return ok();
@@ -225,7 +241,7 @@ class CgroupV2 final : public Cgroup {
       // holds processes inside a container, say) and the limits that need
       // them then fail clearly in apply().
       bool ours = contains(created_, dir);
-      auto enabled = enable_controllers(dir);
+      auto enabled = enable_controllers(dir, ours);
       if (!enabled && ours) return enabled;
       dir += "/" + part;
       if (TRY(cgroupfs::make_dir(ops_, dir)) && !contains(created_, dir)) created_.push_back(dir);
@@ -236,12 +252,20 @@ class CgroupV2 final : public Cgroup {
 
   // Writes "+cpu +memory ..." to dir's cgroup.subtree_control for the wanted
   // controllers dir has (its cgroup.controllers) and has not yet enabled.
-  Result<void> enable_controllers(const std::string& dir) {
+  // cgroup.subtree_control is read only when there is something to enable,
+  // and not for a level we made (`new_level`): a new cgroup enables nothing.
+  Result<void> enable_controllers(const std::string& dir, bool new_level) {
     std::vector<std::string> available = words_of(dir + "/cgroup.controllers");
-    std::vector<std::string> enabled = words_of(dir + "/cgroup.subtree_control");
-    std::string change;
+    std::vector<const char*> offered;
     for (const char* controller : kWanted) {
-      if (!contains(available, controller) || contains(enabled, controller)) continue;
+      if (contains(available, controller)) offered.push_back(controller);
+    }
+    if (offered.empty()) return ok();
+    std::vector<std::string> enabled;
+    if (!new_level) enabled = words_of(dir + "/cgroup.subtree_control");
+    std::string change;
+    for (const char* controller : offered) {
+      if (contains(enabled, controller)) continue;
       change += std::string(change.empty() ? "" : " ") + "+" + controller;
     }
     if (change.empty()) return ok();
