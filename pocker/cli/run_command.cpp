@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "pocker/cgroup.hpp"
+#include "pocker/fs.hpp"
 #include "pocker/image.hpp"
 #include "pocker/lifecycle.hpp"
 #include "pocker/parse.hpp"
@@ -28,6 +29,7 @@ struct RunFlags {
   std::string rootfs;
   std::string hostname;
   std::string pid_mode, uts_mode, ipc_mode, network_mode;
+  std::optional<std::string> userns;  // unset: the default (host as root, rootless otherwise)
   bool no_pivot = false;
   bool detach = false;
   bool init = false;
@@ -109,6 +111,27 @@ Result<MountSpec> parse_volume(const std::string& text) {
   return MountSpec{source, parts[1], "bind", read_only};
 }
 
+// --userns, for root only: rootless pocker always maps root inside to the
+// caller, and may not pick other host ids.
+Result<void> apply_userns(const std::optional<std::string>& given, ContainerSpec& spec) {
+  if (!given) return ok();
+  const std::string& value = *given;
+  if (::geteuid() != 0) {
+    return user_error("--userns {}: only root can choose; rootless pocker always maps root "
+                      "inside to you (and to your /etc/subuid range)", value);
+  }
+  auto text = [](const char* path) {
+    auto content = read_file(path);
+    return content ? content.value() : std::string();
+  };
+  auto choice = TRY(parse_userns(value, text("/etc/subuid"), text("/etc/subgid")));
+  spec.userns = value;
+  spec.namespaces.user = choice.enabled;
+  spec.uid_map = choice.uids;
+  spec.gid_map = choice.gids;
+  return ok();
+}
+
 // Everything after the flags: IMAGE [COMMAND [ARG...]], or with --rootfs
 // just COMMAND [ARG...].
 Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> rest,
@@ -118,6 +141,10 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   }
   ContainerSpec spec;
   spec.id = new_container_id();
+  // Rootless: only a user namespace gives an unprivileged caller the
+  // right to make the others. Checked before the image is looked up.
+  spec.namespaces.user = ::geteuid() != 0;
+  TRY(apply_userns(flags.userns, spec));
   spec.resources = TRY(make_resources(flags));
   if (flags.rootfs.empty()) {
     if (rest.empty()) return user_error("run: an image name is required (try: pocker run busybox)");
@@ -153,9 +180,6 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   spec.namespaces.uts = flags.uts_mode != "host";
   spec.namespaces.ipc = flags.ipc_mode != "host";
   spec.namespaces.net = flags.network_mode != "host";
-  // Rootless: only a user namespace gives an unprivileged caller the
-  // right to make the others.
-  spec.namespaces.user = ::geteuid() != 0;
   if (!spec.namespaces.uts && !flags.hostname.empty()) {
     return user_error("run: -h/--hostname cannot be used with --uts host");
   }
@@ -216,6 +240,9 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
   run->add_option("--network,--net", flags->network_mode,
                   "none (only lo, the default for now) or host")
       ->check(CLI::IsMember({"none", "host"}));
+  run->add_option("--userns", flags->userns,
+                  "as root: host (the default), remap (the range of user pocker in /etc/subuid) "
+                  "or UID:COUNT, the host ids of root and the users inside");
   run->add_flag("--no-pivot", flags->no_pivot, "enter the root with chroot, not pivot_root (escapable!)");
   run->add_option("--cpus", flags->cpus, "CPU time limit, in CPUs (0.5 = half of one)");
   run->add_option("-m,--memory,--mem", flags->memory, "memory limit (b, k, m, g; at least 6m)");

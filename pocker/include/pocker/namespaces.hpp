@@ -27,7 +27,7 @@ struct NamespaceConfig {
   bool pid = true;     ///< CLONE_NEWPID: its own pids, the command is PID 1 (off with --pid host)
   bool net = true;     ///< CLONE_NEWNET: only its own `lo` (off with --network host)
   bool cgroup = true;  ///< cgroup namespace: unshared by the child, see clone_flags()
-  bool user = false;  ///< on for rootless runs
+  bool user = false;   ///< on for rootless runs, and for root with --userns
 };
 
 /// The CLONE_NEW* flags to create at clone time. CLONE_NEWCGROUP is left
@@ -79,5 +79,30 @@ Result<void> join_namespaces(const std::vector<NamespaceHandle>& namespaces);
 /// The maps a rootless run uses: root inside is the caller outside, plus
 /// the caller's /etc/subuid and /etc/subgid ranges when newuidmap exists.
 void rootless_maps(std::vector<IdMap>& uids, std::vector<IdMap>& gids);
+
+/// `--userns remap` takes this name's range from /etc/subuid and
+/// /etc/subgid, as docker's userns-remap takes `dockremap`'s.
+inline constexpr const char* kRemapUser = "pocker";
+
+/// What `--userns` asks of a pocker run by root.
+struct UsernsChoice {
+  bool enabled = false;     ///< false for `host`: no user namespace
+  std::vector<IdMap> uids;  ///< with `enabled`: one line, 0 inside to the host range
+  std::vector<IdMap> gids;  ///< the same for groups
+};
+
+/// Parses `--userns VALUE` for root: `host` (no user namespace), `remap`
+/// (the first range of kRemapUser in the texts of /etc/subuid and
+/// /etc/subgid) or `UID:COUNT` (uids and gids 0..COUNT-1 inside are
+/// UID..UID+COUNT-1 outside). Errors name the value and say what is valid.
+Result<UsernsChoice> parse_userns(const std::string& value, const std::string& subuid,
+                                  const std::string& subgid);
+
+/// User, child side, when root made the namespace: the child is still
+/// host uid 0, which the map does not contain, so it shows as 65534 and
+/// may not create files. setresgid/setgroups/setresuid(0) make it the
+/// namespace's root (the first uid of the host range) and keep its
+/// capabilities there.
+Result<void> become_namespace_root();
 
 }  // namespace pocker

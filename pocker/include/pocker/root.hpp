@@ -7,6 +7,8 @@
 /// dangerous /proc files, then pivot_root into it and detach the old root.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -35,6 +37,7 @@ struct RootPlan {
   bool in_user_ns = false;  ///< device nodes cannot be made: bind them from the host
   std::vector<MountSpec> mounts;  ///< -v and --tmpfs, mounted after pivot_root
   bool read_only = false;   ///< --read-only: remount `/` read-only at the end
+  bool idmapped = false;    ///< root with --userns: the image (or `source`) arrives idmapped
 };
 
 /// lv0: chroot(2) into `rootfs` and chdir("/").
@@ -46,7 +49,8 @@ Result<void> enter_root_chroot(const std::string& rootfs);
 
 /// lv1: builds the root described by `plan` in the current (new) mount
 /// namespace and enters it. Must run in the child, after clone(CLONE_NEWNS).
-Result<void> enter_root(const RootPlan& plan);
+/// With plan.idmapped, `image` is the tree from make_idmapped_tree().
+Result<void> enter_root(const RootPlan& plan, Fd image = Fd());
 
 /// Changes into `cwd` inside the new root, creating it if missing (as
 /// docker does for -w).
@@ -74,5 +78,16 @@ Result<std::vector<Fd>> open_mount_sources(const std::vector<MountSpec>& mounts)
 Result<void> mount_user_mounts(const std::vector<MountSpec>& mounts, const std::vector<Fd>& sources);
 /// --read-only: remounts the root mount read-only.
 Result<void> make_root_read_only();
+
+/// Parent side of root's --userns: a detached copy of the mount at `dir`
+/// (open_tree) whose owners are seen through the user namespace of
+/// `child` (mount_setattr MOUNT_ATTR_IDMAP, Linux 5.12). Host uid 0 on
+/// disk is the container's root there.
+Result<Fd> make_idmapped_tree(const std::string& dir, pid_t child);
+/// Child side, with plan.idmapped and while still host uid 0: attaches
+/// `image` at plan.target, becomes the user namespace's root, puts the
+/// overlay on top (or, for --rootfs, uses the image as it is) and changes
+/// into it. The rest of the setup then works relative to ".".
+Result<void> mount_idmapped_root(const RootPlan& plan, Fd image);
 
 }  // namespace pocker

@@ -52,6 +52,9 @@ struct ContainerSpec {
   std::string hostname;  ///< -h; empty means the first 12 characters of the id
   ProcessSpec process;   ///< the command and how it runs
   NamespaceConfig namespaces;  ///< which namespaces it gets (the host's opt-outs applied)
+  std::string userns;          ///< --userns as given (`host`, `remap`, `UID:COUNT`); empty if not
+  std::vector<IdMap> uid_map;  ///< root with --userns: the uid map to write; empty when rootless
+  std::vector<IdMap> gid_map;  ///< the same for gids (rootless maps are made at start)
   Resources resources;    ///< lv2: --cpus, --memory, ... (validated by the CLI)
   bool no_pivot = false;  ///< --no-pivot: chroot instead of pivot_root
   bool remove = false;    ///< --rm: delete the container's files when it ends

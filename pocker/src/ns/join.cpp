@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <map>
 
@@ -30,10 +31,16 @@ Result<std::vector<NamespaceHandle>> open_namespaces(pid_t pid, const std::vecto
 }
 
 Result<void> join_namespaces(const std::vector<NamespaceHandle>& namespaces) {
+  const bool host_root = ::geteuid() == 0;
+  bool joined_user = false;
   for (const auto& ns : namespaces) {
     if (::setns(ns.fd.get(), ns.flag) < 0) return sys_error("setns {}", ns.name);
     trace("setns({}) = ok", ns.name);
+    joined_user = joined_user || ns.flag == CLONE_NEWUSER;
   }
+  // Host root in a --userns container is still host uid 0, which its map
+  // lacks: become its root, as the container's own process did.
+  if (host_root && joined_user) TRY(become_namespace_root());
   return ok();
 }
 

@@ -302,7 +302,13 @@ Result<std::string> inspect_container(StateStore& store, const std::string& id) 
       {"CpuShares", r.cpu_shares ? static_cast<int64_t>(*r.cpu_shares) : 0},
       {"AutoRemove", spec.remove},
       {"ReadonlyRootfs", spec.read_only},
-      {"Init", spec.init}};
+      {"Init", spec.init},
+      {"UsernsMode", spec.userns}};
+  // The user namespace's maps as the kernel shows them: "inside outside count".
+  for (const auto& [key, maps] : {std::pair{"UidMap", &spec.uid_map}, std::pair{"GidMap", &spec.gid_map}}) {
+    j["HostConfig"][key] = nlohmann::json::array();
+    for (const auto& m : *maps) j["HostConfig"][key].push_back(fmt::format("{} {} {}", m.inside, m.outside, m.count));
+  }
   j["CgroupPath"] = state.cgroup;
   j["LogPath"] = store.log_path(id);
   return j.dump(2);

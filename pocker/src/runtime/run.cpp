@@ -3,7 +3,8 @@
 //  1. prepare the container's directories (overlay upper and work dirs)
 //  2. block the signals we forward, so none is lost while the child starts
 //  3. clone the child into its new namespaces; it waits on the sync channel
-//  4. write its uid/gid maps (user namespace), then send kGo
+//  4. write its uid/gid maps (user namespace), then send kGo (with root's
+//     --userns, together with the idmapped image: see ns/idmap.cpp)
 //  5. the child sets up its namespaces and root, and execs; EOF on the
 //     channel means the exec happened
 //  6. wait, turn the status into pocker's exit code, and clean up
@@ -38,6 +39,9 @@ RootPlan make_root_plan(const ContainerSpec& spec) {
   plan.new_pid_ns = spec.namespaces.pid;
   plan.new_net_ns = spec.namespaces.net;
   plan.in_user_ns = spec.namespaces.user;
+  // Maps in the spec come from root's --userns (rootless maps are made at
+  // start): the image then belongs to host root, outside the map.
+  plan.idmapped = spec.namespaces.user && !spec.uid_map.empty();
   plan.mounts = spec.mounts;
   plan.read_only = spec.read_only;
   if (spec.rootfs_is_image) {
@@ -53,7 +57,7 @@ RootPlan make_root_plan(const ContainerSpec& spec) {
 
 // Everything the child does before exec, in order. Each step belongs to
 // one namespace module; the comments say why the order is what it is.
-Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan) {
+Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan, Fd image) {
   // After kGo the parent has placed us in our cgroup: unsharing now makes
   // that cgroup the root of our view.
   if (spec.namespaces.cgroup) TRY(cgroupns_enter());
@@ -61,7 +65,7 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan) {
     TRY(uts_set_hostname(spec.hostname.empty() ? spec.id.substr(0, 12) : spec.hostname));
   }
   if (spec.namespaces.net) TRY(net_bring_up_loopback());
-  TRY(enter_root(plan));
+  TRY(enter_root(plan, std::move(image)));
   TRY(enter_workdir(spec.process.cwd));
   if (!spec.process.user.empty()) TRY(switch_user(spec.process.user));
   return ok();
@@ -75,14 +79,16 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan) {
   // (The kernel's own signal even reaches a PID namespace's init.) If
   // pocker died before this line, the wait for kGo below sees EOF instead.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (auto go = sync.expect(SyncMessage::Type::kGo); !go) ::_exit(kExitPockerFailed);
+  Fd image;  // with root's --userns, kGo brings the idmapped image
+  auto go = sync.recv(&image);
+  if (!go || !go.value() || go.value()->type != SyncMessage::Type::kGo) ::_exit(kExitPockerFailed);
   if (!spec.process.interactive) {
     if (auto null = detach_stdin(); !null) {
       sync.send_error(SyncStage::kSetup, null.error());
       ::_exit(kExitPockerFailed);
     }
   }
-  if (auto prepared = prepare_child(spec, plan); !prepared) {
+  if (auto prepared = prepare_child(spec, plan, std::move(image)); !prepared) {
     sync.send_error(SyncStage::kSetup, prepared.error());
     ::_exit(kExitPockerFailed);
   }
@@ -106,21 +112,37 @@ Result<void> make_state_dirs(const ContainerSpec& spec) {
       return sys_error("mkdir {}{}", spec.state_dir, sub);
     }
   }
+  if (spec.uid_map.empty()) return ok();
+  // --userns: the container's root writes the upper layer, and the
+  // overlay's root directory (upper's) must be its own.
+  for (const char* sub : {"/upper", "/work"}) {
+    std::string dir = spec.state_dir + sub;
+    if (::chown(dir.c_str(), spec.uid_map[0].outside, spec.gid_map[0].outside) < 0) {
+      return sys_error("chown {}", dir);
+    }
+  }
   return ok();
 }
 
 // Parent side of the start: ids, then release the child and learn whether
 // its exec worked. With -t the pty master arrives first, into `console`.
-Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const Child& child,
-                                               ContainerCgroup& cgroup, const SyncEnd& sync,
-                                               Fd& console) {
+Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const RootPlan& plan,
+                                               const Child& child, ContainerCgroup& cgroup,
+                                               const SyncEnd& sync, Fd& console) {
   TRY_CTX(cgroup.add_if_needed(child.pid()), "cgroup");
   if (spec.namespaces.user) {
-    std::vector<IdMap> uids, gids;
-    rootless_maps(uids, gids);
+    std::vector<IdMap> uids = spec.uid_map, gids = spec.gid_map;
+    if (uids.empty()) rootless_maps(uids, gids);
     TRY_CTX(user_write_maps(child.pid(), uids, gids), "user namespace");
   }
-  TRY_CTX(sync.send(SyncMessage{SyncMessage::Type::kGo}), "start container");
+  if (plan.idmapped) {
+    // Only now: the view is made through the child's namespace and its map.
+    Fd image = TRY_CTX(make_idmapped_tree(plan.overlay ? plan.dirs.lower : plan.source,
+                                          child.pid()), "--userns");
+    TRY_CTX(sync.send_fd(SyncMessage{SyncMessage::Type::kGo}, image.get()), "start container");
+  } else {
+    TRY_CTX(sync.send(SyncMessage{SyncMessage::Type::kGo}), "start container");
+  }
   return await_exec(sync, console);
 }
 
@@ -146,7 +168,7 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   blocked.unblock();  // handlers are in place: let pending and future signals through
 
   Fd console;
-  auto message = TRY(start_child(spec, child, cgroup, sync.parent, console));
+  auto message = TRY(start_child(spec, plan, child, cgroup, sync.parent, console));
   if (message && message->type == SyncMessage::Type::kError) {
     (void)child.wait();
     if (message->stage == SyncStage::kExec) return exec_failure(*message);

@@ -96,6 +96,14 @@ std::string spec_to_json(const ContainerSpec& spec) {
                       {"read_only", m.read_only}});
   }
   j["mounts"] = mounts;
+  // --userns: the maps as written to uid_map and gid_map, "inside outside count".
+  auto map_json = [](const std::vector<IdMap>& maps) {
+    json lines = json::array();
+    for (const auto& m : maps) lines.push_back({m.inside, m.outside, m.count});
+    return lines;
+  };
+  j["userns"] = {{"mode", spec.userns}, {"uid_map", map_json(spec.uid_map)},
+                 {"gid_map", map_json(spec.gid_map)}};
   return j.dump(2);
 }
 
@@ -135,6 +143,10 @@ Result<ContainerSpec> spec_from_json(const std::string& text) {
     for (const auto& m : j.value("mounts", json::array())) {
       spec.mounts.push_back({m.at("source"), m.at("target"), m.at("type"), m.at("read_only")});
     }
+    const json userns = j.value("userns", json::object());
+    spec.userns = userns.value("mode", "");
+    for (const auto& m : userns.value("uid_map", json::array())) spec.uid_map.push_back({m[0], m[1], m[2]});
+    for (const auto& m : userns.value("gid_map", json::array())) spec.gid_map.push_back({m[0], m[1], m[2]});
   } catch (const json::exception& e) {
     return user_error("config.json: {}", e.what());
   }
