@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "pocker/runtime.hpp"
 #include "pocker/trace.hpp"
 
 namespace pocker {
@@ -67,6 +68,16 @@ Result<void> ContainerCgroup::create(const std::string& id, const Resources& res
   TRY_CTX(cgroup_->create(), "create cgroup");
   auto warnings = TRY_CTX(cgroup_->apply(resources), "apply limits");
   for (const auto& warning : warnings) ::dprintf(STDERR_FILENO, "pocker: warning: %s\n", warning.c_str());
+  if (host_.layout != CgroupLayout::kV2) {
+    // v1: the child will join by itself. Should the files not open, the
+    // parent's add_pid() still works, only slower.
+    auto tasks = cgroup_->open_tasks();
+    if (tasks) {
+      tasks_ = std::move(tasks.value());
+    } else {
+      trace("{}: the parent moves the container in", tasks.error().message());
+    }
+  }
   return ok();
 }
 
@@ -80,8 +91,24 @@ int ContainerCgroup::clone_fd() {
   return dir_.get();
 }
 
+void ContainerCgroup::join_in_child(const SyncEnd& sync) {
+  if (tasks_.empty()) return;
+  auto joined = cgroupfs::join_self(tasks_);
+  tasks_.clear();  // this process's copies; nothing later needs them
+  if (joined) return;
+  // The parent listens for errors only once it has sent kGo.
+  if (sync.expect(SyncMessage::Type::kGo)) {
+    sync.send_error(SyncStage::kSetup, std::move(joined).error().wrap("cgroup"));
+  }
+  ::_exit(kExitPockerFailed);
+}
+
 Result<void> ContainerCgroup::add_if_needed(pid_t pid) {
   if (!cgroup_ || dir_) return ok();  // v2 child started inside already
+  if (!tasks_.empty()) {
+    tasks_.clear();  // the child has its own copies and moves itself in
+    return ok();
+  }
   return cgroup_->add_pid(pid);
 }
 

@@ -58,8 +58,8 @@ RootPlan make_root_plan(const ContainerSpec& spec) {
 // Everything the child does before exec, in order. Each step belongs to
 // one namespace module; the comments say why the order is what it is.
 Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan, Fd image) {
-  // After kGo the parent has placed us in our cgroup: unsharing now makes
-  // that cgroup the root of our view.
+  // After kGo we are in our cgroup (clone3 put us there, we joined it
+  // ourselves, or the parent did): unsharing now makes it our view's root.
   if (spec.namespaces.cgroup) TRY(cgroupns_enter());
   if (spec.namespaces.uts) {
     TRY(uts_set_hostname(spec.hostname.empty() ? spec.id.substr(0, 12) : spec.hostname));
@@ -161,6 +161,7 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   options.cgroup_fd = cgroup.clone_fd();
   Child child = TRY(spawn(options, [&]() -> int {
     sync.parent.close();
+    cgroup.join_in_child(sync.child);  // cgroup v1: the child moves itself in
     child_main(spec, plan, sync.child);
   }));
   sync.child.close();
