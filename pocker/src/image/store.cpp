@@ -12,6 +12,7 @@
 
 #include "pocker/fs.hpp"
 #include "pocker/image.hpp"
+#include "pocker/libarchive.hpp"
 #include "pocker/trace.hpp"
 
 extern "C" {
@@ -109,6 +110,8 @@ Result<std::string> image_rootfs(const StoreRoot& store, const std::string& name
   // Unpack into a private temporary directory, then rename it into place.
   // rename(2) is atomic, so concurrent first runs never see half an image:
   // the loser finds the directory already there and throws its copy away.
+  // libarchive is loaded here, not at start: most runs find the image unpacked.
+  TRY(load_libarchive());
   TRY(make_dirs(store.images() + "/embedded", 0700));
   std::string tmp = TRY(make_temp_dir(store.images() + "/embedded/.unpack-"));
   trace("unpack embedded image {} into {}", digest, dir);

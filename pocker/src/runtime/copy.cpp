@@ -13,6 +13,7 @@
 
 #include <memory>
 
+#include "pocker/libarchive.hpp"
 #include "pocker/namespaces.hpp"
 #include "pocker/process.hpp"
 #include "pocker/sync.hpp"
@@ -204,6 +205,7 @@ Result<void> transfer(StateStore& store, const std::string& id, bool to_containe
 
 Result<void> copy_into_container(StateStore& store, const std::string& id,
                                  const std::string& source, const std::string& target) {
+  TRY(load_libarchive());  // here: the container's side cannot load it from inside its root
   struct stat st;
   if (::lstat(source.c_str(), &st) < 0) return sys_error("cp: {}", source);
   trace("cp {} -> container {}:{}", source, id.substr(0, 12), target);
@@ -214,6 +216,7 @@ Result<void> copy_into_container(StateStore& store, const std::string& id,
 
 Result<void> copy_from_container(StateStore& store, const std::string& id,
                                  const std::string& source, const std::string& target) {
+  TRY(load_libarchive());  // here: the container's side cannot load it from inside its root
   trace("cp container {}:{} -> {}", id.substr(0, 12), source, target);
   return transfer(
       store, id, false, [&](int fd) { return read_tree(fd, target, false); },
