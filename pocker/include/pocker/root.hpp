@@ -31,6 +31,9 @@ struct RootPlan {
   std::string source;       ///< with no overlay: the directory to bind onto `target`
   bool overlay = false;     ///< mount `dirs` as an overlay on `target`
   OverlayDirs dirs;         ///< with `overlay`: the image, upper and work directories
+  /// With `overlay`: the upper layer is thrown away when the container
+  /// ends (--rm), so it need not survive a crash: overlayfs's `volatile`.
+  bool volatile_upper = false;
   bool pivot = true;        ///< false: --no-pivot, chroot instead (escapable)
   bool new_pid_ns = true;   ///< mount a fresh /proc (only right in a new PID namespace)
   bool new_net_ns = true;   ///< sysfs shows the network namespace it was mounted in

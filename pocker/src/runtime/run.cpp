@@ -48,6 +48,7 @@ RootPlan make_root_plan(const ContainerSpec& spec) {
     plan.overlay = true;
     plan.target = spec.state_dir + "/rootfs";
     plan.dirs = {spec.rootfs, spec.state_dir + "/upper", spec.state_dir + "/work"};
+    plan.volatile_upper = spec.remove;  // --rm: the upper dir goes with the container
   } else {
     plan.source = spec.rootfs;  // --rootfs: the directory itself, writes and all
     plan.target = spec.rootfs;
