@@ -8,7 +8,8 @@
 #
 # Environment: RUNS (timed runs per row, default 30), BUILD (the build
 # directory, default <repo>/build), NO_INSTALL=1 (never apt-get install
-# jq, gnuplot or crun when they are missing).
+# jq, gnuplot or crun when they are missing), BASELINE=/path/to/pocker (an
+# older pocker timed in the same run, for before/after comparisons).
 #
 # Writes benchmarks/results/<date>-<host>/: hyperfine.json, hyperfine.md,
 # summary.md (machine facts, the table, notes, target check), medians.png
@@ -33,6 +34,11 @@ q() { printf "'%s'" "$(printf %s "$1" | sed "s/'/'\\\\''/g")"; }
 command -v hyperfine >/dev/null || die "hyperfine is not installed (apt-get install -y hyperfine)"
 [ -x "$pocker_arg" ] || die "no pocker binary at $pocker_arg (build it, or pass its path)"
 pocker_src=$(readlink -f "$pocker_arg")
+baseline_src=
+if [ -n "${BASELINE:-}" ]; then
+  [ -x "$BASELINE" ] || die "BASELINE=$BASELINE is not an executable pocker"
+  baseline_src=$(readlink -f "$BASELINE")
+fi
 
 # Installs a Debian package the script needs, unless told not to.
 ensure() {  # ensure COMMAND PACKAGE
@@ -66,7 +72,10 @@ cleanup() {
   if [ "$have_crun" = 1 ]; then crun --root "$work/crun" delete --force "$crun_id" >/dev/null 2>&1; fi
   # pocker's store (images, container state): only removed when nothing is
   # still mounted below it, so a pocker bug cannot make us delete a rootfs.
-  if ! grep -q " $results/pocker-root" /proc/self/mountinfo; then rm -rf "$results/pocker-root"; fi
+  for store in "$results/pocker-root" "$results/baseline-root" "${tmpfs_root:-}"; do
+    [ -n "$store" ] || continue
+    if ! grep -q " $store" /proc/self/mountinfo; then rm -rf "$store"; fi
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -76,6 +85,16 @@ trap 'exit 130' INT TERM
 cp "$pocker_src" "$work/pocker"
 pocker="$work/pocker"
 proot="$results/pocker-root"
+# The same store on a tmpfs, where the host has one: shows how much of a
+# run is the store's file system (other runtimes keep their state in
+# /run, a tmpfs). Informational; the targets use the row above.
+tmpfs_root=
+if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+  tmpfs_root=$(mktemp -d /dev/shm/pocker-compare-root-XXXXXX)
+fi
+if findmnt -n -o OPTIONS -T "$results" 2>/dev/null | tr ',' '\n' | grep -qx discard; then
+  note "the file system under pocker's store is mounted with 'discard': every block a run frees (its state files and directories, about 8 per --rm run) is discarded synchronously, inside pocker's unlink, rename and rmdir calls. Compare the '(store on tmpfs)' row, and see benchmarks/README.md"
+fi
 
 # The same busybox image for every runtime.
 bundle=$work/bundle
@@ -109,6 +128,32 @@ elif [ "$rc" = 125 ]; then
   note "this pocker does not support --memory/--cpus yet (exit 125: $(tail -n1 "$results/probe-pocker-limits.log")): row left out"
 else
   note "pocker with --memory 64m --cpus 1 failed (exit $rc, see probe-pocker-limits.log): row left out"
+fi
+limits=(); [ "$rc" = 0 ] && limits=(--memory 64m --cpus 1)
+
+if [ -n "$tmpfs_root" ]; then
+  if probe pocker-tmpfs "$pocker" --root "$tmpfs_root" run --rm "${limits[@]}" busybox true; then
+    add "pocker run --rm ${limits[*]:+${limits[*]} }busybox true (store on tmpfs)" \
+        "$(q "$pocker") --root $(q "$tmpfs_root") run --rm ${limits[*]:+${limits[*]} }busybox true"
+  else
+    note "pocker with its store on tmpfs failed (see probe-pocker-tmpfs.log): row left out"
+  fi
+fi
+
+# BASELINE: an older pocker, same rows, same run, its own store.
+if [ -n "$baseline_src" ]; then
+  cp "$baseline_src" "$work/baseline"
+  broot="$results/baseline-root"
+  for flags in "" "${limits[*]}"; do
+    # shellcheck disable=SC2086  # the flags are words on purpose
+    if probe baseline "$work/baseline" --root "$broot" run --rm $flags busybox true; then
+      add "baseline: pocker run --rm ${flags:+$flags }busybox true" \
+          "$(q "$work/baseline") --root $(q "$broot") run --rm ${flags:+$flags }busybox true"
+    else
+      note "the baseline pocker failed (see probe-baseline.log): its row '${flags:-plain}' left out"
+    fi
+    [ -n "${limits[*]}" ] || break
+  done
 fi
 
 # One OCI bundle for runc and crun: runc's default spec, running true.
@@ -222,6 +267,8 @@ wrapper_median=$(median_of "crun wrapper only (unshare -m + mount)")
     echo "  the ratios are noisy; rerun on a quiet machine before drawing conclusions"
   fi
   echo "- pocker: $pocker_src ($(version "$pocker" --version))"
+  [ -n "$baseline_src" ] && echo "- baseline pocker: $baseline_src"
+  echo "- pocker's store: $results/pocker-root, on $(findmnt -n -o FSTYPE,OPTIONS -T "$results" 2>/dev/null || echo '?')"
   echo "- $(version runc --version); $(version crun --version); $(version bwrap --version); $(version unshare --version); $(version hyperfine --version)"
   echo
   echo "## Results ($RUNS runs each after 3 warm-up runs, hyperfine -N)"
