@@ -673,6 +673,55 @@ TEST_F(CgroupV1, OpenTasksNamesAMissingFile) {
   EXPECT_NE(files.error().message().find(leaf("pids") + "/tasks"), std::string::npos);
 }
 
+TEST(CgroupControllers, AccountingAlwaysLimitsOnlyWhenAsked) {
+  const std::vector<std::string> accounting = {"cpuacct", "memory", "pids"};
+  EXPECT_EQ(v1_controllers_for(Resources{}), accounting);
+  Resources r;
+  r.memory = 64 << 20;
+  r.pids_limit = 10;
+  EXPECT_EQ(v1_controllers_for(r), accounting);
+  r.cpus = 1;
+  r.cpuset_cpus = "0";
+  EXPECT_EQ(v1_controllers_for(r),
+            (std::vector<std::string>{"cpuacct", "memory", "pids", "cpu", "cpuset"}));
+  Resources shares;
+  shares.cpu_shares = 512;
+  EXPECT_EQ(v1_controllers_for(shares).back(), "cpu");
+}
+
+TEST_F(CgroupV1, OnlyTheHierarchiesAskedFor) {
+  auto cgroup = make_cgroup(host_, "pocker/few", fake_kernel(), v1_controllers_for(Resources{}));
+  ASSERT_TRUE(cgroup);
+  // cpuacct shares its hierarchy with cpu here, so cpu comes along.
+  EXPECT_EQ(cgroup.value()->dirs(),
+            (std::vector<std::string>{root_ + "/cpu,cpuacct/pocker/few", root_ + "/memory/pocker/few",
+                                      root_ + "/pids/pocker/few"}));
+  ASSERT_TRUE(cgroup.value()->create());
+  EXPECT_FALSE(exists(root_ + "/cpuset/pocker"));
+  EXPECT_FALSE(exists(root_ + "/freezer/pocker"));
+  Resources r;
+  r.cpus = 0.5;  // cpu is usable: its hierarchy is in
+  ASSERT_TRUE(cgroup.value()->apply(r));
+  EXPECT_EQ(slurp(root_ + "/cpu,cpuacct/pocker/few/cpu.cfs_quota_us"), "50000");
+  ASSERT_TRUE(cgroup.value()->destroy());
+  EXPECT_FALSE(exists(root_ + "/memory/pocker"));
+}
+
+TEST_F(CgroupV1, AddPidJoinsOnlyTheHierarchiesTheCgroupHas) {
+  auto few = make_cgroup(host_, "pocker/few", fake_kernel(), {"memory"}).value();
+  ASSERT_TRUE(few->create());
+  // `pocker exec` knows only the path: its driver covers every hierarchy.
+  auto all = make_cgroup(host_, "pocker/few", fake_kernel()).value();
+  ASSERT_TRUE(all->add_pid(::getpid()));
+  EXPECT_EQ(slurp(root_ + "/memory/pocker/few/cgroup.procs"), std::to_string(::getpid()));
+  touch(root_ + "/memory/pocker/few/cgroup.procs");
+  auto none = make_cgroup(host_, "pocker/none", fake_kernel()).value();
+  auto added = none->add_pid(::getpid());
+  ASSERT_FALSE(added);
+  EXPECT_EQ(added.error().err(), ENOENT);
+  EXPECT_TRUE(all->destroy());
+}
+
 TEST_F(CgroupV1, StatsFromTheInterfaceFiles) {
   ASSERT_TRUE(cgroup_->create());
   touch(leaf("cpu,cpuacct") + "/cpuacct.usage", "5000000\n");  // nanoseconds

@@ -10,7 +10,8 @@ Cgroup::~Cgroup() = default;
 
 Result<std::unique_ptr<Cgroup>> make_cgroup(const CgroupHost& host,
                                             const std::string& relative_path,
-                                            const CgroupDirOps& ops) {
+                                            const CgroupDirOps& ops,
+                                            const std::vector<std::string>& controllers) {
   switch (host.layout) {
     case CgroupLayout::kV2:
       return make_cgroup_v2(host.unified, relative_path, ops);
@@ -18,12 +19,19 @@ Result<std::unique_ptr<Cgroup>> make_cgroup(const CgroupHost& host,
     case CgroupLayout::kHybrid:
       // A hybrid host's cgroup2 mount carries no controllers (they are all
       // bound to v1 hierarchies), so the limits can only be written in v1.
-      return make_cgroup_v1(host.v1_mounts, relative_path, ops);
+      return make_cgroup_v1(host.v1_mounts, relative_path, ops, controllers);
     case CgroupLayout::kNone:
       break;
   }
   return user_error("cgroup {}: no cgroup file system is mounted, so no limits can be set",
                     relative_path);
+}
+
+std::vector<std::string> v1_controllers_for(const Resources& r) {
+  std::vector<std::string> controllers = {"cpuacct", "memory", "pids"};
+  if (r.cpus || r.cpu_shares) controllers.push_back("cpu");
+  if (r.cpuset_cpus) controllers.push_back("cpuset");
+  return controllers;
 }
 
 Result<std::vector<std::string>> find_stale_cgroups(const CgroupHost& host,

@@ -34,16 +34,26 @@ constexpr int64_t kCpuPeriod = 100000;
 class CgroupV1 final : public Cgroup {
  public:
   CgroupV1(const std::map<std::string, std::string>& mounts, std::vector<std::string> parts,
-           CgroupDirOps ops)
+           CgroupDirOps ops, const std::vector<std::string>& wanted)
       : parts_(std::move(parts)), ops_(std::move(ops)) {
     for (const auto& part : parts_) relative_ += "/" + part;
     for (const char* controller : kUsed) {
       auto it = mounts.find(controller);
       if (it == mounts.end()) continue;
-      mounts_[controller] = it->second;
+      if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), controller) == wanted.end()) {
+        continue;
+      }
       // cpu and cpuacct are often co-mounted: one directory serves both.
       if (std::find(hierarchies_.begin(), hierarchies_.end(), it->second) == hierarchies_.end()) {
         hierarchies_.push_back(it->second);
+      }
+    }
+    // Every controller of a hierarchy in use is usable, wanted or not.
+    for (const char* controller : kUsed) {
+      auto it = mounts.find(controller);
+      if (it != mounts.end() &&
+          std::find(hierarchies_.begin(), hierarchies_.end(), it->second) != hierarchies_.end()) {
+        mounts_[controller] = it->second;
       }
     }
   }
@@ -135,10 +145,17 @@ class CgroupV1 final : public Cgroup {
   }
 
   Result<void> add_pid(pid_t pid) override {
+    std::string context = fmt::format("move pid {} into cgroup {}", pid, relative_);
+    size_t joined = 0;
     for (const auto& dir : dirs()) {
-      TRY_CTX(write_file(dir + "/cgroup.procs", std::to_string(pid)),
-              fmt::format("move pid {} into cgroup {}", pid, relative_));
+      auto written = write_file(dir + "/cgroup.procs", std::to_string(pid));
+      // A cgroup made for fewer controllers (v1_controllers_for()) has no
+      // directory in the other hierarchies: nothing to join there.
+      if (!written && written.error().err() == ENOENT && !exists(dir)) continue;
+      if (!written) return std::move(written).error().wrap(context);
+      ++joined;
     }
+    if (joined == 0) return errno_error(ENOENT, "{}: it has no directory in any hierarchy", context);
     return ok();
   }
 
@@ -279,9 +296,11 @@ class CgroupV1 final : public Cgroup {
 
 Result<std::unique_ptr<Cgroup>> make_cgroup_v1(const std::map<std::string, std::string>& v1_mounts,
                                                const std::string& relative_path,
-                                               const CgroupDirOps& ops) {
+                                               const CgroupDirOps& ops,
+                                               const std::vector<std::string>& controllers) {
   auto parts = TRY(cgroupfs::split_relative(relative_path));
-  return std::unique_ptr<Cgroup>(std::make_unique<CgroupV1>(v1_mounts, std::move(parts), ops));
+  return std::unique_ptr<Cgroup>(
+      std::make_unique<CgroupV1>(v1_mounts, std::move(parts), ops, controllers));
 }
 
 }  // namespace pocker

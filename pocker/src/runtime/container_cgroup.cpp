@@ -19,14 +19,15 @@ namespace {
 constexpr time_t kStaleAfterSeconds = 5;
 
 // True for a cgroup that may belong to a container still starting: one
-// made moments ago, or one whose directories are not all there yet (on v1
-// a starting pocker makes them one hierarchy after the other).
+// with a directory made moments ago. (On v1 a starting pocker makes them
+// one hierarchy after the other, and only in the hierarchies its limits
+// need: a missing directory says nothing, the youngest one does.)
 bool maybe_starting(const CgroupHost& host, const std::string& relative) {
   auto cgroup = make_cgroup(host, relative);  // only to learn its directories
   if (!cgroup) return true;
   for (const auto& dir : cgroup.value()->dirs()) {
     struct stat st;
-    if (::stat(dir.c_str(), &st) < 0) return true;
+    if (::stat(dir.c_str(), &st) < 0) continue;
     if (::time(nullptr) - st.st_ctime < kStaleAfterSeconds) return true;
   }
   return false;
@@ -64,7 +65,8 @@ Result<void> ContainerCgroup::create(const std::string& id, const Resources& res
   if (stale) {
     for (const auto& path : stale.value()) trace("removed stale cgroup {}", path);
   }
-  cgroup_ = TRY(make_cgroup(host_, "pocker/" + id));
+  // v1: only the hierarchies these limits and pocker's counters need.
+  cgroup_ = TRY(make_cgroup(host_, "pocker/" + id, {}, v1_controllers_for(resources)));
   TRY_CTX(cgroup_->create(), "create cgroup");
   auto warnings = TRY_CTX(cgroup_->apply(resources), "apply limits");
   for (const auto& warning : warnings) ::dprintf(STDERR_FILENO, "pocker: warning: %s\n", warning.c_str());
