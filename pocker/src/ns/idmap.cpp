@@ -53,7 +53,7 @@ Result<void> attach(const Fd& from, int onto_dir, const char* onto_path, unsigne
 
 // fsopen, fsconfig, fsmount: the overlay as a mount that we hold by a
 // descriptor, so we can enter it without walking the host's paths.
-Result<Fd> make_overlay(const Fd& lower, const Fd& upper, const Fd& work) {
+Result<Fd> make_overlay(const Fd& lower, const Fd& upper, const Fd& work, bool volatile_upper) {
   Fd fs(static_cast<int>(::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)));
   if (!fs) return sys_error("fsopen overlay");
   for (const auto& [key, dir] : {std::pair{"lowerdir", &lower}, std::pair{"upperdir", &upper},
@@ -63,14 +63,21 @@ Result<Fd> make_overlay(const Fd& lower, const Fd& upper, const Fd& work) {
       return sys_error("overlay {}={}", key, value);
     }
   }
+  // As in mount_root(): no syncs for an upper layer deleted at exit. Every
+  // kernel with idmapped layers (5.19) knows `volatile` (5.10).
+  if (volatile_upper &&
+      ::syscall(SYS_fsconfig, fs.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) < 0) {
+    return sys_error("overlay volatile");
+  }
   if (::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
     return sys_error("overlay lowerdir={},upperdir={},workdir={}", fd_path(lower),
                      fd_path(upper), fd_path(work));
   }
   Fd mount(static_cast<int>(::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC, 0)));
   if (!mount) return sys_error("fsmount overlay");
-  trace("fsopen(\"overlay\"), fsconfig(lowerdir={}, upperdir={}, workdir={}), fsmount = fd {}",
-        fd_path(lower), fd_path(upper), fd_path(work), mount.get());
+  trace("fsopen(\"overlay\"), fsconfig(lowerdir={}, upperdir={}, workdir={}{}), fsmount = fd {}",
+        fd_path(lower), fd_path(upper), fd_path(work), volatile_upper ? ", volatile" : "",
+        mount.get());
   return mount;
 }
 
@@ -110,7 +117,7 @@ Result<void> mount_idmapped_root(const RootPlan& plan, Fd tree) {
     if (::fchdir(tree.get()) < 0) return sys_error("fchdir {}", plan.target);
     return ok();
   }
-  Fd overlay = TRY(make_overlay(tree, upper, work));
+  Fd overlay = TRY(make_overlay(tree, upper, work, plan.volatile_upper));
   // On top of the image's mount, where pivot_root will find it.
   TRY(attach(overlay, tree.get(), "", MOVE_MOUNT_T_EMPTY_PATH, "overlay to " + plan.target));
   if (::fchdir(overlay.get()) < 0) return sys_error("fchdir {}", plan.target);
