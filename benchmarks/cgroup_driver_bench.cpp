@@ -3,10 +3,11 @@
 //
 // One cycle is what `pocker run --memory 64m --cpus 1` does to cgroups,
 // for the cgroup pocker-bench-<pid>/x:
-//   create   mkdir the parent level, then x; on v1 in every hierarchy the
-//            driver uses (cpu, cpuacct, cpuset, memory, pids, freezer;
-//            co-mounted ones once), with cpuset.cpus and cpuset.mems copied
-//            down into each new cpuset level (v1 leaves them empty)
+//   create   mkdir the parent level, then x; on v1 in each hierarchy that
+//            `pocker run` uses for these limits (v1_controllers_for(): cpu,
+//            cpuacct, memory, pids; co-mounted ones once), with cpuset.cpus
+//            and cpuset.mems copied down into each new cpuset level if
+//            cpuset were among them (v1 leaves them empty)
 //   apply    v1: memory.limit_in_bytes 64 MiB, memory.memsw.limit_in_bytes
 //            twice that (where swap is accounted), cpu.cfs_period_us and
 //            cpu.cfs_quota_us for one CPU. v2: memory.max and cpu.max when
@@ -24,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -122,7 +124,7 @@ Result<void> raw_destroy(const CyclePlan& plan) {
 
 Result<std::unique_ptr<Cgroup>> make_driver(const CgroupHost& host, const CyclePlan& plan) {
   if (plan.v2) return make_cgroup_v2(host.unified, plan.relative);
-  return make_cgroup_v1(host.v1_mounts, plan.relative);
+  return make_cgroup_v1(host.v1_mounts, plan.relative, {}, v1_controllers_for(plan.resources));
 }
 
 // Forks a child that waits to be killed; the timer is paused meanwhile.
@@ -196,15 +198,21 @@ Result<CyclePlan> plan_cycle(const CgroupHost& host, bool v2) {
   CyclePlan plan;
   plan.v2 = v2;
   plan.relative = "pocker-bench-" + std::to_string(::getpid()) + "/x";
+  if (!v2) {
+    plan.resources.memory = kMemory;
+    plan.resources.cpus = 1;
+  }
   auto probe = TRY(make_driver(host, plan));  // touches nothing on disk
   plan.leaves = probe->dirs();
   for (const auto& leaf : plan.leaves) plan.parents.push_back(parent_of(leaf));
   if (!v2) {
     if (auto it = host.v1_mounts.find("cpuset"); it != host.v1_mounts.end()) {
-      plan.cpuset_mount = it->second;
+      // Only when the driver uses that hierarchy (with --cpuset-cpus).
+      if (std::find(plan.leaves.begin(), plan.leaves.end(), it->second + "/" + plan.relative) !=
+          plan.leaves.end()) {
+        plan.cpuset_mount = it->second;
+      }
     }
-    plan.resources.memory = kMemory;
-    plan.resources.cpus = 1;
     if (auto it = host.v1_mounts.find("memory"); it != host.v1_mounts.end()) {
       std::string dir = it->second + "/" + plan.relative;
       plan.limits.push_back({dir + "/memory.limit_in_bytes", std::to_string(kMemory)});

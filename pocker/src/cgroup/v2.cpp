@@ -235,14 +235,21 @@ class CgroupV2 final : public Cgroup {
 
   Result<void> create_once() {
     std::string dir = unified_;
+    // A level offers its children at most what it has itself: once one has
+    // none of the wanted controllers (a hybrid host's cgroup2 mount has
+    // none at all), the levels below are not even read.
+    bool may_offer = true;
     for (const auto& part : parts_) {
       // Only a level this cgroup made must accept the controllers; the
       // mount root or a level someone else made may refuse (a root that
       // holds processes inside a container, say) and the limits that need
       // them then fail clearly in apply().
       bool ours = contains(created_, dir);
-      auto enabled = enable_controllers(dir, ours);
-      if (!enabled && ours) return enabled;
+      if (may_offer) {
+        auto offered = enable_controllers(dir, ours);
+        if (!offered && ours) return std::move(offered).error();
+        may_offer = !offered || offered.value();
+      }
       dir += "/" + part;
       if (TRY(cgroupfs::make_dir(ops_, dir)) && !contains(created_, dir)) created_.push_back(dir);
       if (!contains(joined_, dir)) joined_.push_back(dir);
@@ -251,16 +258,17 @@ class CgroupV2 final : public Cgroup {
   }
 
   // Writes "+cpu +memory ..." to dir's cgroup.subtree_control for the wanted
-  // controllers dir has (its cgroup.controllers) and has not yet enabled.
-  // cgroup.subtree_control is read only when there is something to enable,
-  // and not for a level we made (`new_level`): a new cgroup enables nothing.
-  Result<void> enable_controllers(const std::string& dir, bool new_level) {
+  // controllers dir has (its cgroup.controllers) and has not yet enabled;
+  // true if it has any. cgroup.subtree_control is read only when there is
+  // something to enable, and not for a level we made (`new_level`): a new
+  // cgroup enables nothing.
+  Result<bool> enable_controllers(const std::string& dir, bool new_level) {
     std::vector<std::string> available = words_of(dir + "/cgroup.controllers");
     std::vector<const char*> offered;
     for (const char* controller : kWanted) {
       if (contains(available, controller)) offered.push_back(controller);
     }
-    if (offered.empty()) return ok();
+    if (offered.empty()) return false;
     std::vector<std::string> enabled;
     if (!new_level) enabled = words_of(dir + "/cgroup.subtree_control");
     std::string change;
@@ -268,9 +276,10 @@ class CgroupV2 final : public Cgroup {
       if (contains(enabled, controller)) continue;
       change += std::string(change.empty() ? "" : " ") + "+" + controller;
     }
-    if (change.empty()) return ok();
-    return write_file(dir + "/cgroup.subtree_control", change)
-        .wrap("enable controllers for " + relative_);
+    if (change.empty()) return true;
+    TRY_CTX(write_file(dir + "/cgroup.subtree_control", change),
+            "enable controllers for " + relative_);
+    return true;
   }
 
   std::string unified_;
