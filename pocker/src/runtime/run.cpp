@@ -186,8 +186,10 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   auto status = TRY(child.wait());
   trace("container process {}", status.describe());
   RunOutcome outcome{status.shell_code(), {}};
-  // The kernel, not a guess from status 137, says whether it was the OOM killer.
-  if (auto kills = cgroup.oom_kills(); kills && *kills > 0 && status.signal == SIGKILL) {
+  // The kernel, not a guess from status 137, says whether it was the OOM
+  // killer; it is asked only after a SIGKILL, the OOM killer's signal.
+  auto kills = status.signal == SIGKILL ? cgroup.oom_kills() : std::nullopt;
+  if (kills && *kills > 0) {
     outcome.failure = fmt::format("container killed by the OOM killer: it used more than its "
                                   "memory limit of {} bytes",
                                   spec.resources.memory.value_or(0));
