@@ -47,6 +47,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/pocker-handout-check.XXXXXX")
 if [ "$keep" = 1 ]; then echo "handout check: work directory $work"; else trap 'rm -rf "$work"' EXIT; fi
 log() { echo "handout check: $*"; }
 
+# Everything below reads one snapshot of the tree, so edits made meanwhile
+# cannot mix two versions of a file.
+"$here/handout.sh" --snapshot --out "$work/src"
+src="$work/src"
+here="$src/tools/handout"
+steps_file="$here/steps.tsv"
+
 build() {  # SRC BUILD [TARGET]: configure once, then build quietly; show the log on failure
   local out="$work/build.log"
   if ! { [ -f "$2/build.ninja" ] || cmake -S "$1" -B "$2" -G Ninja -DPOCKER_WERROR=ON; } > "$out" 2>&1 ||
