@@ -25,6 +25,16 @@ TEST_F(FsTest, MakeDirsCreatesEveryLevelAndIsIdempotent) {
   EXPECT_EQ(::stat((dir_ + "/a/b/c").c_str(), &st), 0);
 }
 
+TEST_F(FsTest, MakeDirsTakesTrailingSlashesAndRelativePaths) {
+  ASSERT_TRUE(make_dirs(dir_ + "/x/y//"));
+  struct stat st;
+  EXPECT_EQ(::stat((dir_ + "/x/y").c_str(), &st), 0);
+  ASSERT_EQ(::chdir(dir_.c_str()), 0);
+  EXPECT_TRUE(make_dirs("rel/a/b"));
+  EXPECT_EQ(::stat((dir_ + "/rel/a/b").c_str(), &st), 0);
+  ASSERT_EQ(::chdir("/"), 0);
+}
+
 TEST_F(FsTest, MakeDirsFailsOnAFile) {
   ASSERT_TRUE(write_file_atomic(dir_ + "/file", "x"));
   auto r = make_dirs(dir_ + "/file/sub");

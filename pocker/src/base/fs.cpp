@@ -17,16 +17,17 @@ namespace pocker {
 
 Result<void> make_dirs(const std::string& path, mode_t mode) {
   if (path.empty()) return ok();
-  std::string partial;
-  size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = path.find('/', pos + 1);
-    partial = path.substr(0, pos);
-    if (partial.empty()) continue;
-    if (::mkdir(partial.c_str(), mode) < 0 && errno != EEXIST) {
-      return sys_error("mkdir {}", partial);
-    }
+  // Most calls find the directory, or at least its parent, already there:
+  // the whole path is tried first, and parents are made only when the
+  // kernel says one is missing (ENOENT), instead of one mkdir per level.
+  if (::mkdir(path.c_str(), mode) == 0) return ok();
+  if (errno == ENOENT) {
+    size_t end = path.find_last_not_of('/');
+    size_t slash = end == std::string::npos ? std::string::npos : path.rfind('/', end);
+    if (slash != std::string::npos && slash > 0) TRY(make_dirs(path.substr(0, slash), mode));
+    if (::mkdir(path.c_str(), mode) == 0) return ok();
   }
+  if (errno != EEXIST) return sys_error("mkdir {}", path);
   struct stat st;
   if (::stat(path.c_str(), &st) < 0) return sys_error("stat {}", path);
   if (!S_ISDIR(st.st_mode)) return errno_error(ENOTDIR, "mkdir {}", path);
