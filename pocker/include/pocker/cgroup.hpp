@@ -147,7 +147,7 @@ struct CgroupDirOps {
 /// A v1 `tasks` file opened for writing: how a process moves itself into
 /// a cgroup (Cgroup::open_tasks(), cgroupfs::join_self()).
 struct TasksFile {
-  Fd fd;
+  Fd fd;             ///< open for writing, close-on-exec
   std::string path;  ///< for messages
 };
 
