@@ -97,10 +97,13 @@ class CgroupV1 final : public Cgroup {
 
   Result<std::vector<std::string>> apply(const Resources& r) override {
     std::vector<std::string> warnings;
+    // handout(lv2.cpuset) begin: write the CPU list to cpuset.cpus in the cpuset hierarchy
     if (r.cpuset_cpus) {
       std::string dir = TRY(leaf("cpuset", "--cpuset-cpus"));
       TRY_CTX(write_file(dir + "/cpuset.cpus", *r.cpuset_cpus), "apply --cpuset-cpus");
     }
+    // handout(lv2.cpuset) end
+    // handout(lv2.cpus) begin: --cpus as a CFS quota: cpu.cfs_period_us and cpu.cfs_quota_us
     if (r.cpus) {
       std::string dir = TRY(leaf("cpu", "--cpus"));
       // CFS bandwidth control (Documentation/scheduler/sched-bwc.rst): at
@@ -109,10 +112,12 @@ class CgroupV1 final : public Cgroup {
       TRY_CTX(write_file(dir + "/cpu.cfs_period_us", std::to_string(kCpuPeriod)), "apply --cpus");
       TRY_CTX(write_file(dir + "/cpu.cfs_quota_us", std::to_string(quota)), "apply --cpus");
     }
+    // handout(lv2.cpus) end
     if (r.cpu_shares) {
       std::string dir = TRY(leaf("cpu", "--cpu-shares"));
       TRY_CTX(write_file(dir + "/cpu.shares", std::to_string(*r.cpu_shares)), "apply --cpu-shares");
     }
+    // handout(lv2.memory) begin: write the limit to memory.limit_in_bytes, then memory plus swap to memory.memsw.limit_in_bytes (in that order: memsw may never be below the limit)
     if (r.memory || r.memory_swap) {
       std::string dir = TRY(leaf("memory", r.memory ? "--memory" : "--memory-swap"));
       if (r.memory) {
@@ -136,11 +141,14 @@ class CgroupV1 final : public Cgroup {
         }
       }
     }
+    // handout(lv2.memory) end
+    // handout(lv2.pids) begin: write the limit to pids.max ("max" for 0 or -1)
     if (r.pids_limit) {
       std::string dir = TRY(leaf("pids", "--pids-limit"));
       std::string max = *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max";
       TRY_CTX(write_file(dir + "/pids.max", max), "apply --pids-limit");
     }
+    // handout(lv2.pids) end
     return warnings;
   }
 

@@ -80,6 +80,7 @@ class CgroupV2 final : public Cgroup {
                          "(cgroup.controllers: {})",
                          flag, controller, leaf_, list.empty() ? "none" : list);
     };
+    // handout(lv2.cpuset) begin: write the CPU list to cpuset.cpus (and the parent's memory nodes to cpuset.mems)
     if (r.cpuset_cpus) {
       TRY(need("cpuset", "--cpuset-cpus"));
       TRY_CTX(write_file(leaf_ + "/cpuset.cpus", *r.cpuset_cpus), "apply --cpuset-cpus");
@@ -91,6 +92,8 @@ class CgroupV2 final : public Cgroup {
         TRY_CTX(write_file(leaf_ + "/cpuset.mems", mems.value()), "apply --cpuset-cpus");
       }
     }
+    // handout(lv2.cpuset) end
+    // handout(lv2.cpus) begin: --cpus as cpu.max: "QUOTA PERIOD" in microseconds
     if (r.cpus) {
       TRY(need("cpu", "--cpus"));
       // cpu.max is "$MAX $PERIOD": at most MAX microseconds of CPU time per
@@ -99,6 +102,7 @@ class CgroupV2 final : public Cgroup {
       TRY_CTX(write_file(leaf_ + "/cpu.max", fmt::format("{} {}", quota, kCpuPeriod)),
               "apply --cpus");
     }
+    // handout(lv2.cpus) end
     if (r.cpu_shares) {
       TRY(need("cpu", "--cpu-shares"));
       // v1's shares (2..262144, default 1024) mapped linearly onto v2's
@@ -110,9 +114,11 @@ class CgroupV2 final : public Cgroup {
     if (r.memory || r.memory_swap) {
       TRY(need("memory", r.memory ? "--memory" : "--memory-swap"));
     }
+    // handout(lv2.memory) begin: write the limit to memory.max
     if (r.memory) {
       TRY_CTX(write_file(leaf_ + "/memory.max", std::to_string(*r.memory)), "apply --memory");
     }
+    // handout(lv2.memory) end
     if (auto total = effective_memory_swap(r)) {
       // v2 limits swap on its own (memory.swap.max), docker's flag is memory
       // plus swap: the swap part is the difference.
@@ -134,11 +140,13 @@ class CgroupV2 final : public Cgroup {
             leaf_));
       }
     }
+    // handout(lv2.pids) begin: write the limit to pids.max ("max" for 0 or -1)
     if (r.pids_limit) {
       TRY(need("pids", "--pids-limit"));
       std::string max = *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max";
       TRY_CTX(write_file(leaf_ + "/pids.max", max), "apply --pids-limit");
     }
+    // handout(lv2.pids) end
     return warnings;
   }
 

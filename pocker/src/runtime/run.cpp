@@ -188,6 +188,7 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   RunOutcome outcome{status.shell_code(), {}};
   // The kernel, not a guess from status 137, says whether it was the OOM
   // killer; it is asked only after a SIGKILL, the OOM killer's signal.
+  // handout(lv2.oom) begin: ask the cgroup (its OOM kill counter) whether the OOM killer ended the container, and say so
   auto kills = status.signal == SIGKILL ? cgroup.oom_kills() : std::nullopt;
   if (kills && *kills > 0) {
     outcome.failure = fmt::format("container killed by the OOM killer: it used more than its "
@@ -195,6 +196,7 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
                                   spec.resources.memory.value_or(0));
     outcome.oom_killed = true;
   }
+  // handout(lv2.oom) end
   return outcome;
 }
 
