@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fake_cgroupfs.hpp"
 #include "pocker/cgroup.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/parse.hpp"
@@ -27,41 +28,6 @@ std::string slurp(const std::string& path) {
 
 void touch(const std::string& path, const std::string& content = "") {
   ASSERT_TRUE(write_file_atomic(path, content)) << path;
-}
-
-// Makes an ordinary directory behave like cgroupfs where the drivers care:
-// a new directory gets the interface files its parent has (empty), and its
-// cgroup.controllers lists what the parent enabled in cgroup.subtree_control
-// (cgroup-v2.rst, "Top-down Constraint"); rmdir refuses with EBUSY while
-// cgroup.procs lists a process or a child cgroup exists, and otherwise
-// removes the directory with its interface files.
-CgroupDirOps fake_kernel() {
-  CgroupDirOps ops;
-  ops.make_dir = [](const std::string& path) -> Result<void> {
-    if (::mkdir(path.c_str(), 0755) < 0) return sys_error("mkdir {}", path);
-    std::string parent = path.substr(0, path.rfind('/'));
-    for (const auto& entry : fs::directory_iterator(parent)) {
-      if (!entry.is_regular_file()) continue;
-      std::string name = entry.path().filename().string();
-      std::string content;
-      if (name == "cgroup.controllers") {
-        content = slurp(parent + "/cgroup.subtree_control");
-        std::erase(content, '+');
-      }
-      TRY(write_file_atomic(path + "/" + name, content));
-    }
-    return ok();
-  };
-  ops.remove_dir = [](const std::string& path) -> Result<void> {
-    if (!exists(path)) return errno_error(ENOENT, "rmdir {}", path);
-    auto pids = cgroupfs::read_pids(path + "/cgroup.procs");
-    if (pids && !pids.value().empty()) return errno_error(EBUSY, "rmdir {}", path);
-    for (const auto& entry : fs::directory_iterator(path)) {
-      if (entry.is_directory()) return errno_error(EBUSY, "rmdir {}", path);
-    }
-    return remove_tree(path);
-  };
-  return ops;
 }
 
 // A temporary directory, removed with everything in it at the end of the

@@ -244,6 +244,73 @@ Result<std::vector<std::string>> cleanup_stale_cgroups(
     const CgroupDirOps& ops = {});
 
 // ---------------------------------------------------------------------------
+// Rootless: the cgroup v2 subtree delegated to the caller
+// (Documentation/admin-guide/cgroup-v2.rst, "Delegation"; the rules are
+// explained at the top of src/cgroup/delegation.cpp).
+
+/// What find_delegation() looks at, injectable so tests can describe any
+/// caller and any owner without root.
+struct DelegationProbe {
+  uid_t uid = 0;                 ///< the caller's effective uid
+  std::string proc_self_cgroup;  ///< the text of /proc/self/cgroup
+  /// The owner of a file, or nullopt when it cannot be found. Empty: stat(2).
+  std::function<std::optional<uid_t>(const std::string& path)> owner;
+};
+
+/// The cgroup v2 subtree a rootless pocker may use. Paths are inside the
+/// hierarchy (as /proc/self/cgroup writes them), such as
+/// `/user.slice/user-1000.slice/user@1000.service`.
+struct Delegation {
+  /// The caller's own cgroup (the `0::` line of /proc/self/cgroup), or
+  /// empty when it was not found.
+  std::string own;
+  /// The top of the delegated subtree: the highest cgroup, `own` or one of
+  /// its ancestors, that belongs to the caller with every level between.
+  /// pocker makes its cgroups right below it, in `<top>/pocker/<id>`.
+  /// Empty when `own` is not the caller's.
+  std::string top;
+  /// What root delegated: the top's cgroup.controllers.
+  std::vector<std::string> controllers;
+  /// Empty when pocker can use `top`; otherwise why it cannot, such as
+  /// `your cgroup /user.slice/user-1000.slice/session-2.scope belongs to uid 0`.
+  std::string why_not;
+  /// When why_not is set: one line on how to get a delegated subtree.
+  std::string fix;
+
+  /// True when pocker can make its cgroups under `top`.
+  bool found() const { return why_not.empty(); }
+};
+
+/// Finds the subtree of `host` (a pure v2 host; v1 and hybrid cannot be
+/// delegated safely) delegated to `probe.uid`: the caller's cgroup must be
+/// the caller's, and its top must hold no process, since a cgroup with
+/// processes cannot give controllers to its children (cgroup-v2.rst, "No
+/// Internal Process Constraint"). Never fails: what is missing is in
+/// Delegation::why_not and Delegation::fix.
+Delegation find_delegation(const CgroupHost& host, const DelegationProbe& probe);
+
+/// find_delegation() for this process: its euid, its /proc/self/cgroup,
+/// and the owners stat(2) reports.
+Delegation find_delegation(const CgroupHost& host);
+
+/// The v2 controllers the limits in `r` need: cpu for --cpus and
+/// --cpu-shares, memory for --memory and --memory-swap, pids for
+/// --pids-limit, cpuset for --cpuset-cpus.
+std::vector<std::string> v2_controllers_for(const Resources& r);
+
+/// Empty when `d` offers every controller in `needed`; otherwise one line
+/// naming the ones missing and how to have them delegated.
+std::string missing_controllers(const Delegation& d, const std::vector<std::string>& needed);
+
+/// For a rootless pocker about to apply `r`: `host` re-rooted at the
+/// delegated top, to give to make_cgroup() and cleanup_stale_cgroups() in
+/// place of the host itself, so that `pocker/<id>` is made under `d.top`.
+/// Fails with one line saying what is missing and how to fix it when `d`
+/// was not found, or lacks a controller that `r` needs.
+Result<CgroupHost> delegated_host(const CgroupHost& host, const Delegation& d,
+                                  const Resources& r);
+
+// ---------------------------------------------------------------------------
 // Building blocks the drivers share (public so tests and `pocker info` can
 // use them too).
 namespace cgroupfs {

@@ -44,16 +44,20 @@ ContainerCgroup::~ContainerCgroup() {
 }
 
 Result<void> ContainerCgroup::create(const std::string& id, const Resources& resources) {
-  if (::geteuid() != 0) {
-    // Rootless: without a delegated subtree we may not make cgroups at all.
-    if (resources.empty()) return ok();
-    return user_error(
-        "resource limits need cgroups, and a rootless pocker may only use a cgroup subtree "
-        "delegated to it (cgroup v2 with systemd: run inside `systemd-run --user --scope "
-        "-p Delegate=yes`); on cgroup v1 only root can set limits");
-  }
+  bool rootless = ::geteuid() != 0;
+  // Rootless with no limits: no cgroup at all, so no delegation is needed.
+  if (rootless && resources.empty()) return ok();
   host_ = TRY_CTX(detect_cgroups(), "detect cgroups");
-  if (host_.layout == CgroupLayout::kNone) {
+  if (rootless) {
+    // Rootless: only inside the v2 subtree delegated to us, and only with
+    // every controller the limits need; checked before anything is made.
+    // From here on the host is that subtree, so `pocker/<id>`, the stale
+    // cleanup and the controllers' switching all happen below its top
+    // (src/cgroup/delegation.cpp explains the choice).
+    Delegation delegation = find_delegation(host_);
+    host_ = TRY(delegated_host(host_, delegation, resources));
+    if (delegation.top != "/") base_ = delegation.top;
+  } else if (host_.layout == CgroupLayout::kNone) {
     if (resources.empty()) return ok();
     return user_error("resource limits need cgroups, and none are mounted on this host");
   }
@@ -121,6 +125,21 @@ std::optional<uint64_t> ContainerCgroup::oom_kills() const {
   return stats.value().oom_kills;
 }
 
-std::string ContainerCgroup::path() const { return cgroup_ ? cgroup_->path() : ""; }
+std::string ContainerCgroup::path() const { return cgroup_ ? base_ + cgroup_->path() : ""; }
+
+Result<void> remove_container_cgroup(const std::string& id) {
+  auto detected = detect_cgroups();
+  if (!detected || detected.value().layout == CgroupLayout::kNone) return ok();
+  CgroupHost host = std::move(detected.value());
+  if (::geteuid() != 0) {
+    // Where this user's pocker would have made it; without a delegated
+    // subtree, no rootless pocker made one.
+    auto delegated = delegated_host(host, find_delegation(host), {});
+    if (!delegated) return ok();
+    host = std::move(delegated.value());
+  }
+  auto cgroup = TRY(make_cgroup(host, "pocker/" + id));
+  return cgroup->destroy();
+}
 
 }  // namespace pocker

@@ -25,7 +25,10 @@ class ContainerCgroup {
   ContainerCgroup& operator=(const ContainerCgroup&) = delete;
 
   /// Detects the layout, removes stale cgroups of killed pockers, makes
-  /// `pocker/<id>` and writes the limits. Rootless with no limits: nothing.
+  /// `pocker/<id>` and writes the limits. Rootless with no limits: nothing;
+  /// rootless with limits: all of it below the top of the cgroup v2
+  /// subtree delegated to the caller (find_delegation()), or a one-line
+  /// error naming what is missing before anything is made.
   Result<void> create(const std::string& id, const Resources& resources);
   /// cgroup v2: a directory fd for clone3(CLONE_INTO_CGROUP), else -1.
   int clone_fd();
@@ -41,13 +44,22 @@ class ContainerCgroup {
   Result<void> add_if_needed(pid_t pid);
   /// How many processes the OOM killer ended in this cgroup, if known.
   std::optional<uint64_t> oom_kills() const;
+  /// The cgroup's path in the hierarchy, e.g. `/pocker/<id>`, or below the
+  /// delegated top when rootless; empty when there is none. `pocker exec`
+  /// joins the container through it (state.json records it).
   std::string path() const;
 
  private:
-  CgroupHost host_;
+  CgroupHost host_;  // rootless: the delegated subtree, rooted at its top
+  std::string base_;  // rootless: the top's path in the hierarchy, else empty
   std::unique_ptr<Cgroup> cgroup_;
   Fd dir_;
   std::vector<TasksFile> tasks_;  // v1: for join_in_child(), until add_if_needed()
 };
+
+/// Removes the cgroup of container `id` (killing what is left inside) where
+/// this pocker would have made it: `pocker/<id>` at the root, or below the
+/// delegated top when rootless. Ok when there is none.
+Result<void> remove_container_cgroup(const std::string& id);
 
 }  // namespace pocker

@@ -71,22 +71,25 @@ HostFact cgroup_fact() {
   return fact;
 }
 
+// Rootless: the cgroup v2 subtree pocker would make its cgroups in, found
+// the way `pocker run` finds it (find_delegation()), and which of the
+// controllers pocker limits with it offers.
 HostFact delegation_fact() {
   if (::geteuid() == 0) return {"cgroup delegation", "not needed (root)", true, ""};
   auto host = detect_cgroups();
-  if (!host || host.value().layout != CgroupLayout::kV2) {
-    return {"cgroup delegation", "none: cgroup v1 cannot be delegated safely", false,
-            "rootless limits need cgroup v2; run as root to use --cpus/--memory here"};
-  }
-  std::string own = trimmed("/proc/self/cgroup");
-  std::string path = own.substr(own.find("::") == std::string::npos ? 0 : own.find("::") + 2);
-  std::string dir = host.value().unified + path;
-  std::string parent = dir.substr(0, dir.rfind('/'));
-  bool writable = ::access((parent + "/cgroup.subtree_control").c_str(), W_OK) == 0;
-  std::string controllers = trimmed(parent + "/cgroup.controllers");
-  if (writable) return {"cgroup delegation", parent + " (controllers: " + controllers + ")", true, ""};
-  return {"cgroup delegation", "no writable cgroup subtree", false,
-          "run pocker in `systemd-run --user --scope -p Delegate=yes`"};
+  if (!host) return {"cgroup delegation", "not checked: " + host.error().message(), false, ""};
+  Delegation d = find_delegation(host.value());
+  if (!d.found()) return {"cgroup delegation", "none: " + d.why_not, false, d.fix};
+  std::string controllers;
+  for (const auto& c : d.controllers) controllers += (controllers.empty() ? "" : " ") + c;
+  HostFact fact{"cgroup delegation",
+                d.top + " (controllers: " + (controllers.empty() ? "none" : controllers) +
+                    "); containers go in " + (d.top == "/" ? "" : d.top) + "/pocker/<id>",
+                true, ""};
+  // Not a failure: runs with the limits it offers work. The fix line says
+  // how to get the others.
+  fact.fix = missing_controllers(d, {"cpu", "memory", "pids", "cpuset"});
+  return fact;
 }
 
 // Tries clone(CLONE_NEWUSER) in a throw-away child.

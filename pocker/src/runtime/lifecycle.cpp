@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "pocker/cgroup.hpp"
+#include "container_cgroup.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/trace.hpp"
 
@@ -260,13 +260,8 @@ Result<void> remove_container(StateStore& store, const std::string& id, bool for
   // (killing whatever is left inside). The path follows from the id, so
   // this works even when pocker was killed before state.json recorded it.
   // Idempotent when it is gone already.
-  if (::geteuid() == 0) {
-    auto host = detect_cgroups();
-    if (host && host.value().layout != CgroupLayout::kNone) {
-      auto cgroup = make_cgroup(host.value(), "pocker/" + id);
-      if (cgroup) TRY_CTX(cgroup.value()->destroy(), "remove the container's cgroup");
-    }
-  }
+  // Rootless, it is below the top of the delegated cgroup subtree.
+  TRY_CTX(remove_container_cgroup(id), "remove the container's cgroup");
   // The monitor may be finishing its own --rm; whoever is second finds nothing.
   auto lock = store.lock(id);
   return store.remove(id);
