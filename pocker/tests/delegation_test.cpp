@@ -1,9 +1,13 @@
 // Rootless cgroups: finding the subtree delegated to the caller, on fake
 // cgroup v2 trees in a temporary directory. Owners are injected (a map from
 // path to uid), so the tests need no chown and pass as root or not; one test
-// uses the real stat(2).
+// uses the real stat(2), and one the real kernel (as root).
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -11,6 +15,7 @@
 #include "fake_cgroupfs.hpp"
 #include "pocker/cgroup.hpp"
 #include "pocker/fs.hpp"
+#include "pocker/process.hpp"
 
 namespace pocker {
 namespace {
@@ -326,6 +331,84 @@ TEST(DelegationStat, RealOwnersFromStat) {
             0u)
       << d.why_not;
   (void)remove_tree(tmp);
+}
+
+// Only the kernel can say that ownership and the common-ancestor rule let a
+// user do what pocker does: so, on this host's cgroup2 mount (a hybrid
+// host's controller-less one will do), root delegates a cgroup to nobody as
+// systemd would, and a process of nobody's, in a child of it, finds the
+// subtree, makes `pocker/x` at its top and starts a process there with
+// CLONE_INTO_CGROUP.
+TEST(DelegationIntegration, RootlessChildStartsInTheDelegatedTop) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to delegate a cgroup";
+  auto detected = detect_cgroups();
+  ASSERT_TRUE(detected) << detected.error().message();
+  CgroupHost host = detected.value();
+  if (host.unified.empty()) GTEST_SKIP() << "no cgroup2 mount: " << describe(host);
+  host.layout = CgroupLayout::kV2;  // only the unified mount is used here
+  host.root = host.unified;
+  constexpr uid_t kNobody = 65534;
+  const std::string name = "pocker-delegation-test-" + std::to_string(::getpid());
+  const std::string top = host.unified + "/" + name;
+  struct Cleanup {
+    std::string top;
+    ~Cleanup() {
+      for (const auto& dir : {top + "/pocker/x", top + "/pocker", top + "/own", top}) {
+        ::rmdir(dir.c_str());
+      }
+    }
+  } cleanup{top};
+  if (::mkdir(top.c_str(), 0755) < 0) {
+    GTEST_SKIP() << "cannot make a cgroup on " << host.unified << ": " << ::strerror(errno);
+  }
+  ASSERT_EQ(::mkdir((top + "/own").c_str(), 0755), 0) << ::strerror(errno);
+  // What Delegate=yes does: the directories and the files written are nobody's.
+  for (const char* cgroup : {"", "/own"}) {
+    for (const char* file : {"", "/cgroup.procs", "/cgroup.subtree_control", "/cgroup.threads"}) {
+      std::string path = top + cgroup + file;
+      ASSERT_EQ(::chown(path.c_str(), kNobody, kNobody), 0) << path << ": " << ::strerror(errno);
+    }
+  }
+  int report[2];
+  ASSERT_EQ(::pipe2(report, O_CLOEXEC), 0);
+  Child child = spawn({}, [&]() -> int {
+    auto fail = [&](const std::string& why) {
+      (void)!::write(report[1], why.data(), why.size());
+      return 1;
+    };
+    // Root moves it into `own`, then it is nobody: a rootless pocker.
+    if (!write_file(top + "/own/cgroup.procs", "0")) return fail("join own");
+    if (::setgroups(0, nullptr) < 0 || ::setresgid(kNobody, kNobody, kNobody) < 0 ||
+        ::setresuid(kNobody, kNobody, kNobody) < 0) {
+      return fail("become nobody");
+    }
+    Delegation d = find_delegation(host);
+    if (!d.found() || d.top != "/" + name) return fail("top " + d.top + ": " + d.why_not);
+    auto delegated = delegated_host(host, d, {});
+    if (!delegated) return fail(delegated.error().message());
+    auto cgroup = make_cgroup(delegated.value(), "pocker/x").value();
+    if (auto made = cgroup->create(); !made) return fail(made.error().message());
+    auto dir = cgroup->open_dir();
+    if (!dir) return fail(dir.error().message());
+    const std::string expected = "0::/" + name + "/pocker/x\n";
+    auto inside = spawn({0, dir.value().get()}, [&] {
+      auto text = read_file("/proc/self/cgroup");
+      return text && text.value().find(expected) != std::string::npos ? 0 : 1;
+    });
+    if (!inside) return fail(inside.error().message());
+    auto status = inside.value().wait();
+    if (!status || status.value().shell_code() != 0) return fail("the child was not in pocker/x");
+    if (auto gone = cgroup->destroy(); !gone) return fail(gone.error().message());
+    return 0;
+  }).value();
+  ::close(report[1]);
+  char buffer[512] = {};
+  ssize_t n = ::read(report[0], buffer, sizeof buffer - 1);
+  ::close(report[0]);
+  auto status = child.wait();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status.value().shell_code(), 0) << std::string(buffer, n > 0 ? n : 0);
+  EXPECT_FALSE(exists(top + "/pocker"));
 }
 
 }  // namespace
