@@ -1,4 +1,4 @@
-// Rootless cgroups: the cgroup v2 subtree root delegated to the caller.
+// Rootless cgroups: the cgroup v2 subtree delegated to the caller.
 //
 // Only root may make cgroups, except where root has handed a subtree to a
 // user: chowned a cgroup directory and its cgroup.procs,
@@ -44,6 +44,14 @@
 // or scope that is itself the top), no cgroup below it can get the memory
 // controller at all (rule 3). pocker moves no process of anybody else's: it
 // stops and says how to move them.
+//
+// systemd's guide to delegation asks a program in a delegated scope to stay
+// inside that scope. That would mean moving pocker itself (and the shell
+// that started it, in a shell's scope) into a child cgroup first. pocker
+// leaves every process where it is instead, and builds on the top, which
+// the user's manager keeps empty. systemd may later try to switch a
+// controller off there; the kernel refuses while `pocker` below still uses
+// it ("Top-down Constraint").
 #include <sys/stat.h>
 #include <unistd.h>
 
