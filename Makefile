@@ -24,11 +24,13 @@ run: build
 	    'echo "hello from a pocker container"; echo "root: $$(ls /)"; echo "pid: $$$$  hostname: $$(hostname)"; id'; \
 	fi
 
-# Every test: unit tests, lesson examples and lab tests. Warnings are errors here.
+# Every test: unit tests, lesson examples, lab tests, the handout check and the
+# docs. Warnings are errors here.
 test:
 	cmake -S . -B $(BUILD) -G Ninja -DPOCKER_WERROR=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 	ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure --timeout 300
+	$(MAKE) handout-check
 	$(MAKE) docs
 
 unit: build
