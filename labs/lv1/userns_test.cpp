@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -143,6 +144,24 @@ TEST_F(Lv1Userns, ExecJoinsTheUserNamespace) {
   LAB_EXPECT(outcome.out.rfind("0\n0\n", 0) == 0, "id -u and the new file's owner to be 0", outcome, kUser);
   LAB_EXPECT(maps_root_to(outcome.out, start_, kCount), "a uid_map line \"0 " + std::to_string(start_) + " ...\"",
              outcome, kUser);
+  (void)pocker.run({"rm", "-f", name});
+}
+
+// Catches: `cp` into a stopped --userns container that writes as host root (the file then shows
+// as nobody, 65534, inside): it must belong to the host ids that root inside maps to.
+TEST_F(Lv1Userns, CpIntoStoppedContainerBelongsToRoot) {
+  const std::string name = lab::unique_name();
+  const lab::TempDir dir("pocker-userns-cp");
+  const std::string file = dir.path() + "/copied";
+  std::ofstream(file) << "hello\n";
+  const lab::Outcome created = pocker.run({"run", "--name", name, "--userns", range(), "busybox", "sh", "-c",
+                                           "stat -c %u:%g /copied 2>/dev/null; true"});
+  LAB_ASSERT_STATUS(created, 0, kUser);
+  const lab::Outcome copied = pocker.run({"cp", file, name + ":/copied"});
+  LAB_EXPECT_STATUS(copied, 0, kUser);
+  const lab::Outcome again = pocker.run({"start", "-a", name});
+  LAB_EXPECT_STATUS(again, 0, kUser);
+  LAB_EXPECT_OUT_EQ(again, "0:0\n", kUser);
   (void)pocker.run({"rm", "-f", name});
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <optional>
 
 #include "pocker/libarchive.hpp"
 #include "pocker/namespaces.hpp"
@@ -21,6 +22,12 @@
 
 namespace pocker {
 namespace {
+
+// Who owns the files a copy writes, as host ids.
+struct Owner {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
 
 using ArchivePtr = std::unique_ptr<archive, int (*)(archive*)>;
 
@@ -93,7 +100,9 @@ Result<void> write_tree(const std::string& path, int fd) {
 // libarchive refuses `..`. On the host (`confined` false) it also refuses to
 // write through symlinks in the way; inside the container a symlink can only
 // lead somewhere in the container's own root, so it is followed, as cp(1) would.
-Result<void> read_tree(int fd, const std::string& target, bool confined) {
+// With `owner`, every file written belongs to it (see enter_container_root).
+Result<void> read_tree(int fd, const std::string& target, bool confined,
+                       const std::optional<Owner>& owner) {
   struct stat st;
   bool into = ::stat(target.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
   std::string dest_dir = into ? target : dir_name(target);
@@ -107,6 +116,7 @@ Result<void> read_tree(int fd, const std::string& target, bool confined) {
   int options = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                 ARCHIVE_EXTRACT_UNLINK;
   if (!confined) options |= ARCHIVE_EXTRACT_SECURE_SYMLINKS;
+  if (owner) options |= ARCHIVE_EXTRACT_OWNER;
   archive_write_disk_set_options(out.get(), options);
   archive_entry* entry;
   int rc;
@@ -118,6 +128,10 @@ Result<void> read_tree(int fd, const std::string& target, bool confined) {
       name = rename_to + (slash == std::string::npos ? "" : name.substr(slash));
     }
     archive_entry_set_pathname(entry, (dest_dir + "/" + name).c_str());
+    if (owner) {
+      archive_entry_set_uid(entry, owner->uid);
+      archive_entry_set_gid(entry, owner->gid);
+    }
     if (archive_write_header(out.get(), entry) != ARCHIVE_OK) {
       return errno_error(archive_errno(out.get()), "cp {}: {}", name, archive_error_string(out.get()));
     }
@@ -133,15 +147,34 @@ Result<void> read_tree(int fd, const std::string& target, bool confined) {
   return ok();
 }
 
-// Enters the container's root in this (child) process.
-Result<void> enter_container_root(StateStore& store, const std::string& id) {
+// The host ids that root inside maps to, from root's --userns maps; none
+// without them (no user namespace, or rootless: the caller is root inside).
+std::optional<Owner> root_owner(const ContainerSpec& spec) {
+  auto outside_of_root = [](const std::vector<IdMap>& map) -> std::optional<uint32_t> {
+    for (const IdMap& line : map) {
+      if (line.inside == 0) return line.outside;
+    }
+    return std::nullopt;
+  };
+  auto uid = outside_of_root(spec.uid_map);
+  auto gid = outside_of_root(spec.gid_map);
+  if (!uid || !gid) return std::nullopt;
+  return Owner{*uid, *gid};
+}
+
+// Enters the container's root in this (child) process. Returns whom the
+// files written there must belong to, when that is not us: a stopped
+// container with root's --userns has no user namespace to join, and host
+// root's files would show as nobody (65534) inside; they must belong to
+// the host uid and gid that the container's root maps to.
+Result<std::optional<Owner>> enter_container_root(StateStore& store, const std::string& id) {
   auto state = TRY(store.load(id));
   auto spec = TRY(store.load_spec(id));
   if (state.status == "running" && state.pid > 0) {
     auto namespaces = TRY(open_namespaces(state.pid, {"user", "mnt"}));
     TRY(join_namespaces(namespaces));
     if (::chdir("/") < 0) return sys_error("chdir /");
-    return ok();
+    return std::optional<Owner>();
   }
   // Stopped: its root exists only as image + upper dir; mount it privately.
   if (::unshare(CLONE_NEWNS) < 0) return sys_error("unshare(CLONE_NEWNS)");
@@ -157,14 +190,14 @@ Result<void> enter_container_root(StateStore& store, const std::string& id) {
   }
   if (::chroot(root.c_str()) < 0) return sys_error("chroot {}", root);
   if (::chdir("/") < 0) return sys_error("chdir /");
-  return ok();
+  return root_owner(spec);
 }
 
 // Runs `container_side` in a child inside the container and `host_side`
 // here, joined by a pipe: `to_container` says which way the data flows.
 Result<void> transfer(StateStore& store, const std::string& id, bool to_container,
                       const std::function<Result<void>(int)>& host_side,
-                      const std::function<Result<void>(int)>& container_side) {
+                      const std::function<Result<void>(int, const std::optional<Owner>&)>& container_side) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) < 0) return sys_error("pipe");
   int host_fd = to_container ? fds[1] : fds[0];
@@ -175,8 +208,8 @@ Result<void> transfer(StateStore& store, const std::string& id, bool to_containe
     ::close(host_fd);
     err_pair.value().parent.close();
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    auto done = enter_container_root(store, id);
-    if (done) done = container_side(child_fd);
+    auto owner = enter_container_root(store, id);
+    auto done = owner ? container_side(child_fd, owner.value()) : Result<void>(std::move(owner).error());
     if (!done) {
       err_pair.value().child.send_error(SyncStage::kSetup, done.error());
       return 1;
@@ -211,7 +244,7 @@ Result<void> copy_into_container(StateStore& store, const std::string& id,
   trace("cp {} -> container {}:{}", source, id.substr(0, 12), target);
   return transfer(
       store, id, true, [&](int fd) { return write_tree(source, fd); },
-      [&](int fd) { return read_tree(fd, target, true); });
+      [&](int fd, const std::optional<Owner>& owner) { return read_tree(fd, target, true, owner); });
 }
 
 Result<void> copy_from_container(StateStore& store, const std::string& id,
@@ -219,8 +252,8 @@ Result<void> copy_from_container(StateStore& store, const std::string& id,
   TRY(load_libarchive());  // here: the container's side cannot load it from inside its root
   trace("cp container {}:{} -> {}", id.substr(0, 12), source, target);
   return transfer(
-      store, id, false, [&](int fd) { return read_tree(fd, target, false); },
-      [&](int fd) { return write_tree(source, fd); });
+      store, id, false, [&](int fd) { return read_tree(fd, target, false, std::nullopt); },
+      [&](int fd, const std::optional<Owner>&) { return write_tree(source, fd); });
 }
 
 }  // namespace pocker
