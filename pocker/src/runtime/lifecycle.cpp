@@ -120,11 +120,18 @@ int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, boo
     ::setsid();
     ::prctl(PR_SET_NAME, "pocker-monitor");
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    // handout(lifecycle.logs) begin: the container's stdout and stderr go to its log file (appended to, for start), stdin to /dev/null
     int log = ::open(store.log_path(spec.id).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (null < 0 || log < 0) ::_exit(kExitPockerFailed);
     ::dup2(null, STDIN_FILENO);
     ::dup2(log, STDOUT_FILENO);
     ::dup2(log, STDERR_FILENO);
+    // handout(lifecycle.logs) stub:
+    // if (null < 0) ::_exit(kExitPockerFailed);
+    // ::dup2(null, STDIN_FILENO);
+    // ::dup2(null, STDOUT_FILENO);
+    // ::dup2(null, STDERR_FILENO);
+    // handout(lifecycle.logs) end
     int fd = ready[1];
     // One line: the container's processes may keep a copy of this pipe
     // open, so pocker reads up to the newline instead of waiting for EOF.
@@ -223,11 +230,15 @@ Result<void> kill_container(StateStore& store, const std::string& id, int signal
 Result<void> stop_container(StateStore& store, const std::string& id, double timeout_s) {
   auto state = TRY(store.load(id));
   if (state.status != "running") return ok();  // docker: stopping a stopped container is fine
+  // handout(lifecycle.stop) begin: SIGTERM first, so the container can end cleanly; SIGKILL only when it still runs after timeout_s
   TRY(kill_container(store, id, SIGTERM));
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
   if (wait_until_stopped(store, id, deadline)) return ok();
   // A PID 1 without a SIGTERM handler ignores SIGTERM: SIGKILL is the answer.
+  // handout(lifecycle.stop) stub:
+  // (void)timeout_s;
+  // handout(lifecycle.stop) end
   (void)kill_container(store, id, SIGKILL);
   if (wait_until_stopped(store, id, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {
     return ok();
