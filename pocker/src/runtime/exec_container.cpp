@@ -87,7 +87,21 @@ Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgr
   forward_signals_to(child.pid());
   blocked.unblock();
 
-  if (cgroup) TRY_CTX(cgroup->add_pid(child.pid()), "exec: join the container's cgroup");
+  if (cgroup) {
+    auto joined = cgroup->add_pid(child.pid());
+    // The kernel lets a process be moved only by one who may write the
+    // cgroup.procs of the common ancestor of both cgroups (cgroup-v2.rst,
+    // "Delegation Containment"): rootless, exec must start inside the
+    // subtree delegated to the user, as run did.
+    if (!joined && joined.error().err() == EACCES && ::geteuid() != 0) {
+      return user_error(
+          "exec: the kernel refused to move the process into the container's cgroup {} "
+          "(permission denied): this shell's cgroup is outside the subtree delegated to you; "
+          "run exec from inside it (systemd-run --user --scope -- pocker exec ...)",
+          cgroup_path);
+    }
+    TRY_CTX(std::move(joined), "exec: join the container's cgroup");
+  }
   TRY(sync.parent.send(SyncMessage{SyncMessage::Type::kGo}));
   Fd console;
   auto message = TRY(await_exec(sync.parent, console));
