@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ struct IdMap {
   uint32_t outside = 0;  ///< the id it is on the host (in pocker's user namespace)
   uint32_t count = 1;    ///< how many consecutive ids the line maps
 };
+
+/// The host id that id 0 inside maps to (the container's root, outside),
+/// or nothing when `map` does not map 0.
+std::optional<uint32_t> outside_of_root(const std::vector<IdMap>& map);
 
 /// UTS, child side: set the container's hostname.
 Result<void> uts_set_hostname(const std::string& hostname);

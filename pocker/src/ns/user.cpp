@@ -94,6 +94,13 @@ UsernsChoice remapped(const Range& uids, const Range& gids) {
 
 }  // namespace
 
+std::optional<uint32_t> outside_of_root(const std::vector<IdMap>& map) {
+  for (const IdMap& line : map) {
+    if (line.inside == 0) return line.outside;
+  }
+  return std::nullopt;
+}
+
 Result<void> user_write_maps(pid_t child, const std::vector<IdMap>& uids,
                              const std::vector<IdMap>& gids) {
   // Root may write any map itself (it has CAP_SETUID above the namespace);

@@ -150,12 +150,6 @@ Result<void> read_tree(int fd, const std::string& target, bool confined,
 // The host ids that root inside maps to, from root's --userns maps; none
 // without them (no user namespace, or rootless: the caller is root inside).
 std::optional<Owner> root_owner(const ContainerSpec& spec) {
-  auto outside_of_root = [](const std::vector<IdMap>& map) -> std::optional<uint32_t> {
-    for (const IdMap& line : map) {
-      if (line.inside == 0) return line.outside;
-    }
-    return std::nullopt;
-  };
   auto uid = outside_of_root(spec.uid_map);
   auto gid = outside_of_root(spec.gid_map);
   if (!uid || !gid) return std::nullopt;

@@ -113,12 +113,14 @@ Result<void> make_state_dirs(const ContainerSpec& spec) {
       return sys_error("mkdir {}{}", spec.state_dir, sub);
     }
   }
-  if (spec.uid_map.empty()) return ok();
+  auto uid = outside_of_root(spec.uid_map);
+  auto gid = outside_of_root(spec.gid_map);
+  if (!uid || !gid) return ok();
   // --userns: the container's root writes the upper layer, and the
   // overlay's root directory (upper's) must be its own.
   for (const char* sub : {"/upper", "/work"}) {
     std::string dir = spec.state_dir + sub;
-    if (::chown(dir.c_str(), spec.uid_map[0].outside, spec.gid_map[0].outside) < 0) {
+    if (::chown(dir.c_str(), *uid, *gid) < 0) {
       return sys_error("chown {}", dir);
     }
   }
