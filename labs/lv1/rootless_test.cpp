@@ -146,4 +146,19 @@ TEST_F(Lv1Rootless, RunRmLeavesNothing) {
              kUser);
 }
 
+// Catches: a rootless exec that cannot enter the container. The kernel lets a process join a PID
+// namespace only with CAP_SYS_ADMIN in the user namespace that owns it, so an unprivileged pocker
+// must join the container's user namespace before its PID namespace.
+TEST_F(Lv1Rootless, ExecJoinsTheContainer) {
+  const std::string name = "rootless-exec-" + std::to_string(::getpid());
+  const lab::Outcome started = pocker({"run", "-d", "--name", name, "busybox", "sleep", "60"});
+  LAB_EXPECT_STATUS(started, 0, kUser);
+  if (started.status == 0) {
+    const lab::Outcome exec = pocker({"exec", name, "sh", "-c", "id -u; cat /proc/1/comm"});
+    LAB_EXPECT_STATUS(exec, 0, kUser);
+    LAB_EXPECT_OUT_EQ(exec, "0\nsleep\n", kUser);
+  }
+  (void)pocker({"rm", "-f", name});
+}
+
 }  // namespace

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 
 #include "start_protocol.hpp"
@@ -36,7 +37,22 @@ namespace {
 const std::vector<std::string> kJoinOrder = {"user", "cgroup", "ipc", "uts", "net", "mnt"};
 
 // setns on a PID namespace changes only where our *children* are born.
-Result<void> join_pid_namespace_for_children(pid_t pid) {
+// The kernel wants CAP_SYS_ADMIN in the user namespace that owns it. Host
+// root has that already. A rootless pocker has it only inside the
+// container's user namespace (it made it, as the same user), so it joins
+// that one first, here in the parent, and takes it off the child's list:
+// nobody can setns into the user namespace it is already in.
+Result<void> join_pid_namespace_for_children(pid_t pid, bool rootless,
+                                             std::vector<NamespaceHandle>& namespaces) {
+  if (rootless) {
+    auto user = std::find_if(namespaces.begin(), namespaces.end(),
+                             [](const NamespaceHandle& ns) { return ns.flag == CLONE_NEWUSER; });
+    if (user != namespaces.end()) {
+      if (::setns(user->fd.get(), CLONE_NEWUSER) < 0) return sys_error("setns user");
+      trace("setns(user) = ok");
+      namespaces.erase(user);
+    }
+  }
   auto pid_ns = TRY(open_namespaces(pid, {"pid"}));
   return join_namespaces(pid_ns);
 }
@@ -54,14 +70,15 @@ Result<void> prepare_exec_child(const std::vector<NamespaceHandle>& namespaces,
 
 Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgroup_path,
                                      const ProcessSpec& process) {
+  // Asked once, before the user namespace below makes us its root.
+  const bool rootless = ::geteuid() != 0;
   auto namespaces = TRY_CTX(open_namespaces(container_pid, kJoinOrder), "exec");
-  TRY_CTX(join_pid_namespace_for_children(container_pid), "exec");
-
   std::unique_ptr<Cgroup> cgroup;
   if (!cgroup_path.empty()) {
     auto host = TRY(detect_cgroups());
     cgroup = TRY(make_cgroup(host, cgroup_path.substr(cgroup_path.find_first_not_of('/'))));
   }
+  TRY_CTX(join_pid_namespace_for_children(container_pid, rootless, namespaces), "exec");
 
   auto sync = TRY(make_sync_pair());
   ForwardedSignalsBlocked blocked;
@@ -93,7 +110,7 @@ Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgr
     // cgroup.procs of the common ancestor of both cgroups (cgroup-v2.rst,
     // "Delegation Containment"): rootless, exec must start inside the
     // subtree delegated to the user, as run did.
-    if (!joined && joined.error().err() == EACCES && ::geteuid() != 0) {
+    if (!joined && joined.error().err() == EACCES && rootless) {
       return user_error(
           "exec: the kernel refused to move the process into the container's cgroup {} "
           "(permission denied): this shell's cgroup is outside the subtree delegated to you; "
