@@ -216,7 +216,8 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
 
   run->add_flag("-i,--interactive", flags->interactive, "keep stdin attached");
   run->add_flag("-t,--tty", flags->terminal, "allocate a pseudo-terminal");
-  run->add_flag("--rm", flags->remove, "remove the container when it exits");
+  run->add_flag("--rm", flags->remove,
+                "remove the container when it exits (its writes to / stay in memory, a tmpfs)");
   run->add_flag("-d,--detach", flags->detach, "run in the background and print the container id");
   run->add_option("--name", flags->name, "a name for the container");
   run->add_flag("--init", flags->init, "run a small init as PID 1 that reaps zombies and forwards signals");

@@ -34,6 +34,12 @@ struct RootPlan {
   /// With `overlay`: the upper layer is thrown away when the container
   /// ends (--rm), so it need not survive a crash: overlayfs's `volatile`.
   bool volatile_upper = false;
+  /// --rm: a tmpfs mounted on this directory, in the container's own mount
+  /// namespace, holds the upper and work directories and the mount point
+  /// (`dirs.upper`, `dirs.work` and `target` must be below it). Nothing is
+  /// made or deleted on the store's disk, and the tmpfs goes away with the
+  /// namespace. Empty: they are ordinary directories of the store.
+  std::string scratch;
   bool pivot = true;        ///< false: --no-pivot, chroot instead (escapable)
   bool new_pid_ns = true;   ///< mount a fresh /proc (only right in a new PID namespace)
   bool new_net_ns = true;   ///< sysfs shows the network namespace it was mounted in
@@ -63,6 +69,9 @@ Result<void> enter_workdir(const std::string& cwd);
 
 /// mount --make-rprivate /: nothing we mount leaks back to the host.
 Result<void> make_mounts_private();
+/// With plan.scratch: mounts the tmpfs there and makes upper, work and the
+/// mount point in it.
+Result<void> mount_scratch(const RootPlan& plan);
 /// Mounts the overlay (or bind-mounts the source) on plan.target.
 Result<void> mount_root(const RootPlan& plan);
 /// /proc, with the usual masked and read-only paths.

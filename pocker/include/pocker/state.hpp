@@ -2,12 +2,14 @@
 /// @brief The container state store: one directory per container under `<root>/containers`.
 ///
 /// Each container directory holds `config.json` (its ContainerSpec),
-/// `state.json` (status, pids, exit code), `container.log` (the output of a
-/// detached container) and the overlay's `upper`, `work` and `rootfs`
-/// directories. Names are files under `<root>/names`, created with O_EXCL so
+/// `state.json` (status, pids, exit code; written when the container first
+/// starts, and read as `created` until then), `container.log` (the output of
+/// a detached container) and the overlay's `upper`, `work` and `rootfs`
+/// directories (not with --rm: those are on a tmpfs of the container's own,
+/// see RootPlan::scratch). Names are files under `<root>/names`, created with O_EXCL so
 /// two pockers can never take the same name. Every write goes through a
-/// temporary file and rename(2), so a reader never sees half a file, and a
-/// per-container flock(2) orders the writers.
+/// temporary file and rename(2), so a reader never sees half a file, and
+/// flock(2) on the container's directory orders the writers.
 #pragma once
 
 #include <sys/types.h>
@@ -81,8 +83,8 @@ class StateStore {
   /// Frees `name` again (a failed start, or `rm`); no error if it is free.
   void release_name(const std::string& name);
 
-  /// Makes the container's directory and writes its config and a
-  /// `created` state.
+  /// Makes the container's directory and writes its config; load() reports
+  /// it `created` until the first save().
   Result<void> create(const ContainerSpec& spec);
   /// Removes the container's directory and name. The caller makes sure it
   /// is not running.
@@ -98,6 +100,7 @@ class StateStore {
   Result<void> save(const ContainerState& state);
 
   /// Takes the container's lock (blocking).
+  /// flock(2) on the container's directory itself.
   Result<StateLock> lock(const std::string& id) const;
 
   /// Every container id, oldest first.
@@ -107,6 +110,7 @@ class StateStore {
 
  private:
   std::string root_;
+  Result<ContainerState> created_state(const std::string& id) const;
 };
 
 /// A docker-like name, e.g. `brave_turing`, for a container without --name.

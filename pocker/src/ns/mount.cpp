@@ -1,6 +1,7 @@
 // Mount namespace, part 1: private mounts, the root mount, pivot_root.
 #include <errno.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -60,6 +61,16 @@ Result<void> make_mounts_private() {
   return do_mount("none", "/", nullptr, MS_REC | MS_PRIVATE, "");
 }
 
+Result<void> mount_scratch(const RootPlan& plan) {
+  // Private to this mount namespace (made private above): the host and
+  // other containers never see it, and no one has to unmount it.
+  TRY(do_mount("tmpfs", plan.scratch, "tmpfs", 0, "mode=0700"));
+  for (const std::string* dir : {&plan.dirs.upper, &plan.dirs.work, &plan.target}) {
+    if (::mkdir(dir->c_str(), 0755) < 0) return sys_error("mkdir {}", *dir);
+  }
+  return ok();
+}
+
 Result<void> mount_root(const RootPlan& plan) {
   // handout(lv1.overlay) begin: mount an overlay: the image read-only below, the container's upper and work dirs above
   if (plan.overlay) {
@@ -102,6 +113,7 @@ Result<void> pivot_into(const std::string& root) {
 
 Result<void> enter_root(const RootPlan& plan, Fd image) {
   TRY(make_mounts_private());
+  if (!plan.scratch.empty()) TRY(mount_scratch(plan));
   // Volumes first: with --userns, the steps after the root mount run as
   // the mapped root, which may not walk into root-only host directories.
   auto sources = TRY(open_mount_sources(plan.mounts));

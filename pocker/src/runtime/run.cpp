@@ -1,6 +1,7 @@
 // run_container(): the whole life of a foreground container, parent side.
 //
-//  1. prepare the container's directories (overlay upper and work dirs)
+//  1. prepare the container's directories (overlay upper and work dirs;
+//     with --rm the child makes them, on a tmpfs of its own)
 //  2. block the signals we forward, so none is lost while the child starts
 //  3. clone the child into its new namespaces; it waits on the sync channel
 //  4. write its uid/gid maps (user namespace), then send kGo (with root's
@@ -49,6 +50,12 @@ RootPlan make_root_plan(const ContainerSpec& spec) {
     plan.target = spec.state_dir + "/rootfs";
     plan.dirs = {spec.rootfs, spec.state_dir + "/upper", spec.state_dir + "/work"};
     plan.volatile_upper = spec.remove;  // --rm: the upper dir goes with the container
+    // --rm: nothing of the writable layer needs to outlive the container, so
+    // it lives in memory (see RootPlan::scratch) and costs the disk nothing.
+    // Not with root's --userns: the child, host uid 0 until it becomes the
+    // namespace's root, could not create files on a tmpfs of its namespace
+    // (the kernel refuses ids the namespace does not map: EOVERFLOW).
+    if (spec.remove && !plan.idmapped) plan.scratch = spec.state_dir;
   } else {
     plan.source = spec.rootfs;  // --rootfs: the directory itself, writes and all
     plan.target = spec.rootfs;
@@ -152,8 +159,11 @@ Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const 
 }  // namespace
 
 Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hooks) {
-  if (spec.rootfs_is_image) TRY_CTX(make_state_dirs(spec), "prepare container");
   RootPlan plan = make_root_plan(spec);
+  if (spec.rootfs_is_image) {
+    TRY_CTX(plan.scratch.empty() ? make_state_dirs(spec) : make_dirs(spec.state_dir, 0700),
+            "prepare container");
+  }
   ContainerCgroup cgroup;  // destroyed (with anything left inside) on every return
   TRY(cgroup.create(spec.id, spec.resources));
 

@@ -43,14 +43,22 @@ bool process_is(pid_t pid, uint64_t start_time) {
   return now != 0 && (start_time == 0 || now == start_time);
 }
 
-std::string now_rfc3339() {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
+namespace {
+
+std::string rfc3339(const struct timespec& ts) {
   struct tm tm;
   ::gmtime_r(&ts.tv_sec, &tm);
   char buf[64];
   ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   return fmt::format("{}.{:09d}Z", buf, ts.tv_nsec);
+}
+
+}  // namespace
+
+std::string now_rfc3339() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return rfc3339(ts);
 }
 
 std::string spec_to_json(const ContainerSpec& spec) {
@@ -206,12 +214,10 @@ void StateStore::release_name(const std::string& name) {
 Result<void> StateStore::create(const ContainerSpec& spec) {
   TRY(make_dirs(root_ + "/containers", 0700));
   if (::mkdir(dir(spec.id).c_str(), 0700) < 0) return sys_error("mkdir {}", dir(spec.id));
-  TRY(write_file_atomic(dir(spec.id) + "/config.json", spec_to_json(spec), 0600));
-  ContainerState state;
-  state.id = spec.id;
-  state.name = spec.name;
-  state.created_at = now_rfc3339();
-  return save(state);
+  // No state.json yet: load() reads its absence as `created`. The first one
+  // is written when the container starts; a file that replaces another
+  // costs the disk more than a new one (ext4 writes the new one out first).
+  return write_file_atomic(dir(spec.id) + "/config.json", spec_to_json(spec), 0600);
 }
 
 Result<void> StateStore::remove(const std::string& id) {
@@ -226,8 +232,10 @@ Result<ContainerSpec> StateStore::load_spec(const std::string& id) const {
 }
 
 Result<ContainerState> StateStore::load(const std::string& id) const {
-  auto text = TRY(read_file(dir(id) + "/state.json"));
-  json j = json::parse(text, nullptr, false);
+  auto text = read_file(dir(id) + "/state.json");
+  if (!text && text.error().err() == ENOENT) return created_state(id);
+  if (!text) return std::move(text).error();
+  json j = json::parse(text.value(), nullptr, false);
   if (j.is_discarded()) return user_error("{}/state.json: not valid JSON", dir(id));
   ContainerState s;
   s.id = j.value("id", id);
@@ -251,13 +259,28 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
   return s;
 }
 
+// A container whose state.json is not written yet: made, never started.
+Result<ContainerState> StateStore::created_state(const std::string& id) const {
+  std::string config = dir(id) + "/config.json";
+  struct stat st;
+  if (::stat(config.c_str(), &st) < 0) return sys_error("{}", config);
+  ContainerState s;
+  s.id = id;
+  auto spec = load_spec(id);
+  if (spec) s.name = spec.value().name;
+  s.created_at = rfc3339(st.st_mtim);
+  return s;
+}
+
 Result<void> StateStore::save(const ContainerState& state) {
   return write_file_atomic(dir(state.id) + "/state.json", state_to_json(state).dump(2), 0600);
 }
 
 Result<StateLock> StateStore::lock(const std::string& id) const {
-  std::string path = dir(id) + "/lock";
-  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  // The container's own directory: a lock file would be one more file to
+  // make and delete at every run.
+  std::string path = dir(id);
+  Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) return sys_error("open {}", path);
   while (::flock(fd.get(), LOCK_EX) < 0) {
     if (errno != EINTR) return sys_error("flock {}", path);
