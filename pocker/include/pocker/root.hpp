@@ -25,6 +25,17 @@ struct OverlayDirs {
   std::string work;   ///< overlayfs scratch space, same file system as upper
 };
 
+/// One cgroup file system the container gets under /sys/fs/cgroup,
+/// read-only: its own cgroup, seen through its cgroup namespace as `/`
+/// (ContainerCgroup::views()). Programs read their limits there
+/// (`memory.max`), as in any container.
+struct CgroupMount {
+  std::string fstype;   ///< "cgroup2", or "cgroup" for one v1 hierarchy
+  std::string options;  ///< v1: the hierarchy's controllers, e.g. "cpu,cpuacct"
+  std::string dir;      ///< below /sys/fs/cgroup; empty: /sys/fs/cgroup itself (v2)
+  std::vector<std::string> links;  ///< v1, co-mounted: "cpu" and "cpuacct" -> `dir`
+};
+
 /// How to build the root, decided by the parent from the spec.
 struct RootPlan {
   std::string target;       ///< directory that becomes `/` (the overlay's mount point)
@@ -46,6 +57,7 @@ struct RootPlan {
   bool in_user_ns = false;  ///< device nodes cannot be made: bind them from the host
   std::vector<MountSpec> mounts;  ///< -v and --tmpfs, mounted after pivot_root
   bool read_only = false;   ///< --read-only: remount `/` read-only at the end
+  std::vector<CgroupMount> cgroup_mounts;  ///< after /sys: the container's cgroup, read-only
   bool idmapped = false;    ///< root with --userns: the image (or `source`) arrives idmapped
 };
 
@@ -81,6 +93,10 @@ Result<void> mount_proc(const std::string& root, bool new_pid_ns);
 Result<void> mount_dev(const std::string& root, bool in_user_ns);
 /// /sys, read-only.
 Result<void> mount_sys(const std::string& root, bool new_net_ns);
+/// `mounts` at root/sys/fs/cgroup, all read-only. v1: a tmpfs holds one
+/// directory per hierarchy, as on a v1 host. Must run after the cgroup
+/// namespace is made, so each mount shows the container's cgroup as its root.
+Result<void> mount_cgroup_view(const std::string& root, const std::vector<CgroupMount>& mounts);
 /// pivot_root(".", ".") and detach the old root: the host's tree is gone.
 Result<void> pivot_into(const std::string& root);
 /// Opens every -v source (O_PATH) while the host's tree is still visible;

@@ -3,8 +3,13 @@
 // only after the parent moved it into the container's cgroup, so inside
 // it sees `0::/` instead of the host's `0::/pocker/<id>`.
 #include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "mount_fs.hpp"
 #include "pocker/namespaces.hpp"
+#include "pocker/root.hpp"
 #include "pocker/trace.hpp"
 
 namespace pocker {
@@ -15,6 +20,29 @@ Result<void> cgroupns_enter() {
   trace("unshare(CLONE_NEWCGROUP) = ok");
   // handout(lv1.cgroupns) end
   return ok();
+}
+
+// The container sees its own cgroup, not the host's tree: each mount is
+// made inside the new cgroup namespace, whose root is the container's
+// cgroup. Read-only, or a root inside could raise its own limits.
+Result<void> mount_cgroup_view(const std::string& root, const std::vector<CgroupMount>& mounts) {
+  if (mounts.empty()) return ok();
+  const std::string base = root + "/sys/fs/cgroup";
+  const unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (mounts.size() == 1 && mounts[0].dir.empty()) {
+    return mount_fs(mounts[0].fstype, base, mounts[0].fstype.c_str(), flags, mounts[0].options);
+  }
+  TRY(mount_fs("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755"));
+  for (const auto& m : mounts) {
+    std::string dir = base + "/" + m.dir;
+    if (::mkdir(dir.c_str(), 0555) < 0) return sys_error("mkdir {}", dir);
+    TRY(mount_fs(m.fstype, dir, m.fstype.c_str(), flags, m.options));
+    for (const auto& link : m.links) {
+      std::string path = base + "/" + link;
+      if (::symlink(m.dir.c_str(), path.c_str()) < 0) return sys_error("symlink {}", path);
+    }
+  }
+  return remount_read_only(base);
 }
 
 }  // namespace pocker

@@ -127,6 +127,7 @@ Result<void> enter_root(const RootPlan& plan, Fd image) {
   TRY(mount_proc(root, plan.new_pid_ns));
   TRY(mount_dev(root, plan.in_user_ns));
   TRY(mount_sys(root, plan.new_net_ns));
+  TRY(mount_cgroup_view(root, plan.cgroup_mounts));
   if (plan.pivot) {
     TRY(pivot_into(root));
   } else {

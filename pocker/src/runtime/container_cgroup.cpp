@@ -127,6 +127,29 @@ std::optional<uint64_t> ContainerCgroup::oom_kills() const {
 
 std::string ContainerCgroup::path() const { return cgroup_ ? base_ + cgroup_->path() : ""; }
 
+std::vector<CgroupMount> ContainerCgroup::views() const {
+  if (!cgroup_) return {};
+  if (host_.layout == CgroupLayout::kV2) return {CgroupMount{"cgroup2", "", "", {}}};
+  // v1 and hybrid: each hierarchy the container has a directory in, named
+  // as on the host (`memory`, or `cpu,cpuacct` with `cpu` and `cpuacct`
+  // links when co-mounted). The others would show the host's tree.
+  std::vector<CgroupMount> mounts;
+  for (const auto& dir : cgroup_->dirs()) {
+    for (const auto& [controller, mount] : host_.v1_mounts) {
+      if (dir.rfind(mount + "/", 0) != 0) continue;
+      CgroupMount m{"cgroup", "", mount.substr(mount.rfind('/') + 1), {}};
+      for (const auto& [other, other_mount] : host_.v1_mounts) {
+        if (other_mount != mount) continue;
+        m.options += (m.options.empty() ? "" : ",") + other;
+        if (other != m.dir) m.links.push_back(other);
+      }
+      mounts.push_back(std::move(m));
+      break;
+    }
+  }
+  return mounts;
+}
+
 Result<void> remove_container_cgroup(const std::string& id) {
   auto detected = detect_cgroups();
   if (!detected || detected.value().layout == CgroupLayout::kNone) return ok();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pocker/cgroup.hpp"
+#include "pocker/root.hpp"
 #include "pocker/fd.hpp"
 #include "pocker/sync.hpp"
 
@@ -48,6 +49,10 @@ class ContainerCgroup {
   /// delegated top when rootless; empty when there is none. `pocker exec`
   /// joins the container through it (state.json records it).
   std::string path() const;
+  /// What the container gets under /sys/fs/cgroup (RootPlan::cgroup_mounts):
+  /// its cgroup on v2, each hierarchy it has a directory in on v1; nothing
+  /// when it has no cgroup (rootless without limits).
+  std::vector<CgroupMount> views() const;
 
  private:
   CgroupHost host_;  // rootless: the delegated subtree, rooted at its top

@@ -166,6 +166,7 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   }
   ContainerCgroup cgroup;  // destroyed (with anything left inside) on every return
   TRY(cgroup.create(spec.id, spec.resources));
+  if (spec.namespaces.cgroup) plan.cgroup_mounts = cgroup.views();
 
   auto sync = TRY(make_sync_pair());
   ForwardedSignalsBlocked blocked;
