@@ -13,6 +13,7 @@ namespace pocker::cli {
 struct Globals {
   std::string root;
   bool trace = false;
+  bool trace_time = false;  ///< --trace-time: --trace with timestamps
   std::string log_level = "warn";
 };
 

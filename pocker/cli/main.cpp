@@ -33,7 +33,7 @@ std::string chosen_command(int argc, char** argv) {
     std::string_view arg = argv[i];
     if (arg == "--root" || arg == "--log-level") {
       ++i;
-    } else if (arg == "--trace" || arg.rfind("--root=", 0) == 0 || arg.rfind("--log-level=", 0) == 0) {
+    } else if (arg == "--trace" || arg == "--trace-time" || arg.rfind("--root=", 0) == 0 || arg.rfind("--log-level=", 0) == 0) {
       continue;
     } else {
       return arg.empty() || arg[0] == '-' ? "" : std::string(arg);
@@ -51,6 +51,8 @@ int run_main(int argc, char** argv) {
   app.add_option("--root", globals.root, "where images and container state live")
       ->envname("POCKER_ROOT");
   app.add_flag("--trace", globals.trace, "print each kernel-level step on stderr");
+  app.add_flag("--trace-time", globals.trace_time,
+               "like --trace, each line with the milliseconds since pocker started");
   app.add_option("--log-level", globals.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
 
@@ -79,7 +81,7 @@ int run_main(int argc, char** argv) {
     print_error(e.what());
     return kExitPockerFailed;
   }
-  set_trace(globals.trace);
+  set_trace(globals.trace || globals.trace_time, globals.trace_time);
   if (globals.root.empty()) globals.root = default_store_root();
   return handler();
 }

@@ -89,7 +89,11 @@ class StateStore {
   /// Removes the container's directory and name. The caller makes sure it
   /// is not running.
   Result<void> remove(const std::string& id);
+  /// The same, for a caller that knows the name (no config.json to read).
+  Result<void> remove(const std::string& id, const std::string& name);
 
+  /// When the container was made (the time config.json was written).
+  Result<std::string> created_at(const std::string& id) const;
   /// Reads the container's config.json back into its spec.
   Result<ContainerSpec> load_spec(const std::string& id) const;
   /// Loads the state and corrects it: a container recorded as running whose

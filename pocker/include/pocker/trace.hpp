@@ -14,8 +14,10 @@ namespace pocker {
 /// Whether --trace is on for this process (and its children, which inherit it).
 bool trace_enabled();
 /// Turns --trace on or off. The CLI sets it once, before any clone, so every
-/// child inherits the setting with the rest of its memory.
-void set_trace(bool on);
+/// child inherits the setting with the rest of its memory. `timed`
+/// (--trace-time): each line also says when, in milliseconds since pocker
+/// started, so the trace doubles as a profile of a container start.
+void set_trace(bool on, bool timed = false);
 
 /// Writes one line `+ <text>` to stderr with a single write(2), so lines
 /// from the parent and the child do not interleave mid-line.

@@ -1,21 +1,41 @@
 #include "pocker/trace.hpp"
 
+#include <time.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <string>
 
 namespace pocker {
 namespace {
+
 // A process-wide switch set once from the command line; children made by
 // clone inherit it with the rest of memory.
 bool g_trace = false;
+bool g_timed = false;
+
+int64_t now_ns() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Taken when the program is loaded: the clock of --trace-time starts here,
+// and a cloned child keeps it, so its lines share the parent's timeline.
+const int64_t g_start_ns = now_ns();
+
 }  // namespace
 
 bool trace_enabled() { return g_trace; }
-void set_trace(bool on) { g_trace = on; }
+
+void set_trace(bool on, bool timed) {
+  g_trace = on;
+  g_timed = on && timed;
+}
 
 void trace_line(std::string_view text) {
   std::string line = "+ ";
+  if (g_timed) line += fmt::format("[{:8.3f} ms] ", static_cast<double>(now_ns() - g_start_ns) / 1e6);
   line.append(text);
   line.push_back('\n');
   // One write per line keeps lines whole when parent and child both trace.

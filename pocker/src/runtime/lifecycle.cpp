@@ -27,11 +27,18 @@ void print_error(const std::string& message) {
 }
 
 // The hooks that keep state.json true while the monitor runs the container.
-RunHooks state_hooks(StateStore& store, const ContainerSpec& spec, std::function<void()> also) {
-  return RunHooks{[&store, &spec, also](pid_t pid, const std::string& cgroup) {
+// A first run has no state.json to read back: only its creation time.
+RunHooks state_hooks(StateStore& store, const ContainerSpec& spec, bool first_run,
+                     std::function<void()> also) {
+  return RunHooks{[&store, &spec, first_run, also](pid_t pid, const std::string& cgroup) {
     auto lock = store.lock(spec.id);
-    auto state = store.load(spec.id);
-    ContainerState s = state ? state.value() : ContainerState{};
+    ContainerState s;
+    if (first_run) {
+      auto created = store.created_at(spec.id);
+      s.created_at = created ? created.value() : now_rfc3339();
+    } else if (auto state = store.load(spec.id)) {
+      s = state.value();
+    }
     s.id = spec.id;
     s.name = spec.name;
     s.status = "running";
@@ -50,7 +57,7 @@ RunHooks state_hooks(StateStore& store, const ContainerSpec& spec, std::function
 // After the container ended: record how, and remove it with --rm.
 void record_exit(StateStore& store, const ContainerSpec& spec, const RunOutcome& outcome) {
   if (spec.remove) {
-    (void)store.remove(spec.id);
+    (void)store.remove(spec.id, spec.name);
     return;
   }
   auto lock = store.lock(spec.id);
@@ -69,16 +76,16 @@ void record_exit(StateStore& store, const ContainerSpec& spec, const RunOutcome&
 // behind); a failed `start` of an existing one keeps it.
 int monitor(StateStore& store, const ContainerSpec& spec, bool first_run,
             std::function<void()> on_started, std::function<void(int, const std::string&)> on_failed) {
-  auto outcome = run_container(spec, state_hooks(store, spec, on_started));
+  auto outcome = run_container(spec, state_hooks(store, spec, first_run, on_started));
   if (!outcome) {
     on_failed(kExitPockerFailed, outcome.error().message());
-    if (first_run) (void)store.remove(spec.id);
+    if (first_run) (void)store.remove(spec.id, spec.name);
     return kExitPockerFailed;
   }
   // 126/127 with a failure text: the command never ran.
   if (!outcome.value().failure.empty() && !outcome.value().oom_killed) {
     on_failed(outcome.value().exit_code, outcome.value().failure);
-    if (first_run) (void)store.remove(spec.id);
+    if (first_run) (void)store.remove(spec.id, spec.name);
     return outcome.value().exit_code;
   }
   if (!outcome.value().failure.empty()) print_error(outcome.value().failure);

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pocker/fs.hpp"
+#include "pocker/trace.hpp"
 
 namespace pocker {
 
@@ -204,6 +205,7 @@ Result<void> StateStore::reserve_name(const std::string& name, const std::string
   if (::write(fd.get(), id.data(), id.size()) != static_cast<ssize_t>(id.size())) {
     return sys_error("write {}", path);
   }
+  trace("write {} (the name, O_EXCL) = ok", path);
   return ok();
 }
 
@@ -217,13 +219,21 @@ Result<void> StateStore::create(const ContainerSpec& spec) {
   // No state.json yet: load() reads its absence as `created`. The first one
   // is written when the container starts; a file that replaces another
   // costs the disk more than a new one (ext4 writes the new one out first).
-  return write_file_atomic(dir(spec.id) + "/config.json", spec_to_json(spec), 0600);
+  TRY(write_file_atomic(dir(spec.id) + "/config.json", spec_to_json(spec), 0600));
+  trace("write {}/config.json = ok", dir(spec.id));
+  return ok();
 }
 
 Result<void> StateStore::remove(const std::string& id) {
   auto spec = load_spec(id);
-  if (spec) release_name(spec.value().name);
-  return remove_tree(dir(id));
+  return remove(id, spec ? spec.value().name : std::string());
+}
+
+Result<void> StateStore::remove(const std::string& id, const std::string& name) {
+  release_name(name);
+  TRY(remove_tree(dir(id)));
+  trace("remove {} = ok", dir(id));
+  return ok();
 }
 
 Result<ContainerSpec> StateStore::load_spec(const std::string& id) const {
@@ -261,19 +271,25 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
 
 // A container whose state.json is not written yet: made, never started.
 Result<ContainerState> StateStore::created_state(const std::string& id) const {
-  std::string config = dir(id) + "/config.json";
-  struct stat st;
-  if (::stat(config.c_str(), &st) < 0) return sys_error("{}", config);
   ContainerState s;
   s.id = id;
+  s.created_at = TRY(created_at(id));
   auto spec = load_spec(id);
   if (spec) s.name = spec.value().name;
-  s.created_at = rfc3339(st.st_mtim);
   return s;
 }
 
+Result<std::string> StateStore::created_at(const std::string& id) const {
+  std::string config = dir(id) + "/config.json";
+  struct stat st;
+  if (::stat(config.c_str(), &st) < 0) return sys_error("{}", config);
+  return rfc3339(st.st_mtim);
+}
+
 Result<void> StateStore::save(const ContainerState& state) {
-  return write_file_atomic(dir(state.id) + "/state.json", state_to_json(state).dump(2), 0600);
+  TRY(write_file_atomic(dir(state.id) + "/state.json", state_to_json(state).dump(2), 0600));
+  trace("write {}/state.json ({}) = ok", dir(state.id), state.status);
+  return ok();
 }
 
 Result<StateLock> StateStore::lock(const std::string& id) const {
