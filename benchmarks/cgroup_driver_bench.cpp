@@ -11,7 +11,9 @@
 //   apply    v1: memory.limit_in_bytes 64 MiB, memory.memsw.limit_in_bytes
 //            twice that (where swap is accounted), cpu.cfs_period_us and
 //            cpu.cfs_quota_us for one CPU. v2: memory.max and cpu.max when
-//            the cgroup2 root hands those controllers down, else nothing
+//            the cgroup2 root hands those controllers down (with +memory
+//            +pids +cpu in the parent's cgroup.subtree_control, what pocker
+//            switches on for these limits), else nothing
 //   add      a forked child's pid into cgroup.procs (of every hierarchy)
 //   destroy  rmdir x, then the parent (the last container out removes
 //            pocker's shared level too), in every hierarchy
@@ -123,7 +125,7 @@ Result<void> raw_destroy(const CyclePlan& plan) {
 }
 
 Result<std::unique_ptr<Cgroup>> make_driver(const CgroupHost& host, const CyclePlan& plan) {
-  if (plan.v2) return make_cgroup_v2(host.unified, plan.relative);
+  if (plan.v2) return make_cgroup_v2(host.unified, plan.relative, {}, v1_controllers_for(plan.resources));
   return make_cgroup_v1(host.v1_mounts, plan.relative, {}, v1_controllers_for(plan.resources));
 }
 
@@ -249,6 +251,8 @@ Result<CyclePlan> plan_cycle(const CgroupHost& host, bool v2) {
     plan.resources.memory = kMemory;
     plan.limits.push_back({leaf + "/memory.max", std::to_string(kMemory)});
   }
+  // pocker switches pids on for every container (v1_controllers_for()).
+  if (has(words, "pids")) plan.enable += plan.enable.empty() ? "+pids" : " +pids";
   if (has(words, "cpu")) {
     plan.enable += plan.enable.empty() ? "+cpu" : " +cpu";
     plan.resources.cpus = 1;

@@ -93,7 +93,7 @@ if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
   tmpfs_root=$(mktemp -d /dev/shm/pocker-compare-root-XXXXXX)
 fi
 if findmnt -n -o OPTIONS -T "$results" 2>/dev/null | tr ',' '\n' | grep -qx discard; then
-  note "the file system under pocker's store is mounted with 'discard': every block a run frees (its state files and directories, about 8 per --rm run) is discarded synchronously, inside pocker's unlink, rename and rmdir calls. Compare the '(store on tmpfs)' row, and see benchmarks/README.md"
+  note "the file system under pocker's store is mounted with 'discard': every block a run frees (a --rm run frees about one: its directory; its writable layer is on a tmpfs, and its small files are usually deleted before they get blocks) is discarded synchronously, inside pocker's unlink, rename and rmdir calls. Compare the '(store on tmpfs)' row, and see benchmarks/README.md"
 fi
 
 # The same busybox image for every runtime.

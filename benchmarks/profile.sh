@@ -45,7 +45,7 @@ echo
 for i in $(seq 1 "$RUNS"); do cat "$traces/$i"; echo "+ [end]"; done | awk '
   function phase(text) {
     if (text ~ /^write .*\/names\// || text ~ /config\.json/) return "name and config.json"
-    if (text ~ /^(mkdir|write) .*cgroup/ && !seen_clone) return "cgroup: make and limit"
+    if ((text ~ /^(mkdir|write|open) .*cgroup/ && !seen_clone) || text ~ /^removed stale cgroup/) return "cgroup: make and limit"
     if (text ~ /^clone3/) return "clone3 with the new namespaces"
     if (text ~ /\/tasks "0"|cgroup\.procs/) return "child: join the cgroup"
     if (text ~ /^unshare\(CLONE_NEWCGROUP|^sethostname|^ioctl/) return "child: cgroupns, hostname, lo up"
@@ -54,7 +54,7 @@ for i in $(seq 1 "$RUNS"); do cat "$traces/$i"; echo "+ [end]"; done | awk '
     if (text ~ /^execve|is running/) return "exec the command"
     if (text ~ /state\.json/) return "state.json: running (parent, while the command runs)"
     if (text ~ /exited/) return "the command runs and exits"
-    if (text ~ /^rmdir/) return "cgroup: remove"
+    if (text ~ /^(rmdir|kill\()/) return "cgroup: remove"
     if (text ~ /^remove /) return "remove the container directory"
     return "other"
   }

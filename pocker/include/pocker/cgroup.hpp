@@ -200,15 +200,18 @@ class Cgroup {
 /// The driver for `host`: v2 on a pure v2 host (at the unified mount), v1
 /// on v1 and hybrid hosts (the hybrid's cgroup2 mount has no controllers).
 /// `relative_path` is like `pocker/<id>`; `..` and empty parts are refused.
-/// `controllers` (v1 only) names the hierarchies to use, as from
-/// v1_controllers_for(); empty means every one pocker knows, which is what
-/// joining or removing a container's cgroup by its path needs.
+/// `controllers`, as from v1_controllers_for(), names on v1 the hierarchies
+/// to use, and on v2 the controllers to switch on in the levels above the
+/// cgroup (names v2 lacks, like cpuacct, are skipped). Empty means every one
+/// pocker knows, which is what joining or removing a container's cgroup by
+/// its path needs.
 Result<std::unique_ptr<Cgroup>> make_cgroup(const CgroupHost& host,
                                             const std::string& relative_path,
                                             const CgroupDirOps& ops = {},
                                             const std::vector<std::string>& controllers = {});
 
-/// The v1 controllers a container limited by `r` needs. Always the three
+/// The controllers a container limited by `r` needs (on v2, those of them
+/// v2 has: memory and pids, cpu and cpuset only for their limits). Always the three
 /// whose counters pocker reads (memory: usage and OOM kills, cpuacct: CPU
 /// time, pids: tasks); cpu and cpuset only for their limits, and freezer
 /// never (nothing freezes a container yet). Each hierarchy left out is two
@@ -217,9 +220,12 @@ std::vector<std::string> v1_controllers_for(const Resources& r);
 
 /// The v2 driver, at the cgroup2 mount `unified` (make_cgroup() picks it on
 /// a v2 host; usable directly on a hybrid host's controller-less mount).
+/// Only `controllers` are switched on above it (empty: cpu, memory, pids
+/// and cpuset): each controller switched on costs every start and removal.
 Result<std::unique_ptr<Cgroup>> make_cgroup_v2(const std::string& unified,
                                                const std::string& relative_path,
-                                               const CgroupDirOps& ops = {});
+                                               const CgroupDirOps& ops = {},
+                                               const std::vector<std::string>& controllers = {});
 
 /// The v1 driver over the controller mounts `v1_mounts` (as in CgroupHost),
 /// in the hierarchies of `controllers` (empty: every one pocker uses).

@@ -14,7 +14,7 @@ Result<std::unique_ptr<Cgroup>> make_cgroup(const CgroupHost& host,
                                             const std::vector<std::string>& controllers) {
   switch (host.layout) {
     case CgroupLayout::kV2:
-      return make_cgroup_v2(host.unified, relative_path, ops);
+      return make_cgroup_v2(host.unified, relative_path, ops, controllers);
     case CgroupLayout::kV1:
     case CgroupLayout::kHybrid:
       // A hybrid host's cgroup2 mount carries no controllers (they are all

@@ -48,10 +48,14 @@ bool contains(const std::vector<std::string>& list, std::string_view word) {
 
 class CgroupV2 final : public Cgroup {
  public:
-  CgroupV2(std::string unified, std::vector<std::string> parts, CgroupDirOps ops)
+  CgroupV2(std::string unified, std::vector<std::string> parts, CgroupDirOps ops,
+           const std::vector<std::string>& controllers)
       : unified_(std::move(unified)), parts_(std::move(parts)), ops_(std::move(ops)) {
     for (const auto& part : parts_) relative_ += "/" + part;
     leaf_ = unified_ + relative_;
+    for (const char* controller : kWanted) {
+      if (controllers.empty() || contains(controllers, controller)) wanted_.push_back(controller);
+    }
   }
 
   Result<void> create() override {
@@ -273,7 +277,7 @@ class CgroupV2 final : public Cgroup {
   Result<bool> enable_controllers(const std::string& dir, bool new_level) {
     std::vector<std::string> available = words_of(dir + "/cgroup.controllers");
     std::vector<const char*> offered;
-    for (const char* controller : kWanted) {
+    for (const char* controller : wanted_) {
       if (contains(available, controller)) offered.push_back(controller);
     }
     if (offered.empty()) return false;
@@ -297,15 +301,18 @@ class CgroupV2 final : public Cgroup {
   std::string leaf_;      // unified_ + relative_
   std::vector<std::string> created_;  // directories create() made, top-down
   std::vector<std::string> joined_;   // every level create() went through, top-down
+  std::vector<const char*> wanted_;   // the controllers to switch on above the leaf
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Cgroup>> make_cgroup_v2(const std::string& unified,
                                                const std::string& relative_path,
-                                               const CgroupDirOps& ops) {
+                                               const CgroupDirOps& ops,
+                                               const std::vector<std::string>& controllers) {
   auto parts = TRY(cgroupfs::split_relative(relative_path));
-  return std::unique_ptr<Cgroup>(std::make_unique<CgroupV2>(unified, std::move(parts), ops));
+  return std::unique_ptr<Cgroup>(
+      std::make_unique<CgroupV2>(unified, std::move(parts), ops, controllers));
 }
 
 }  // namespace pocker
