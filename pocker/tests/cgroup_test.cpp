@@ -309,6 +309,16 @@ TEST_F(CgroupV2, CreateEnablesControllersTopDown) {
   EXPECT_EQ(cgroup_->dirs(), std::vector<std::string>{leaf()});
 }
 
+// Only what the limits need: each controller switched on costs every start.
+TEST_F(CgroupV2, CreateEnablesOnlyTheControllersAskedFor) {
+  auto cgroup = make_cgroup(host_, "pocker/def", fake_kernel(), v1_controllers_for(Resources{}));
+  ASSERT_TRUE(cgroup);
+  ASSERT_TRUE(cgroup.value()->create());
+  EXPECT_EQ(slurp(root_ + "/cgroup.subtree_control"), "+memory +pids");
+  EXPECT_EQ(slurp(root_ + "/pocker/cgroup.subtree_control"), "+memory +pids");
+  EXPECT_EQ(slurp(root_ + "/pocker/def/cgroup.controllers"), "memory pids");
+}
+
 TEST_F(CgroupV2, ApplyWritesEveryLimit) {
   ASSERT_TRUE(cgroup_->create());
   touch(root_ + "/pocker/cpuset.mems.effective", "0\n");
