@@ -5,7 +5,6 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,80 +15,27 @@
 #include "support/fs.hpp"
 #include "support/pocker.hpp"
 #include "support/run.hpp"
+#include "support/user.hpp"
 
 namespace {
 
 using lab::lv1::kUser;
 
-std::string find_tool(const std::string& name) {
-  for (const char* dir : {"/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"}) {
-    const std::string path = dir + name;
-    if (::access(path.c_str(), X_OK) == 0) return path;
-  }
-  return "";
-}
-
-// A private directory (TempDir: removed, as root, whatever happens) owned by an unprivileged uid,
-// and pocker run as that uid through setpriv, with --root DIR/root.
+// A private directory owned by an unprivileged uid, and pocker run as that uid through setpriv,
+// with --root in that directory (support/user.hpp).
 class Lv1Rootless : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root, to switch to an unprivileged uid with setpriv";
-    setpriv_ = find_tool("setpriv");
-    if (setpriv_.empty()) GTEST_SKIP() << "setpriv (util-linux) is not installed";
-    ASSERT_EQ(::chown(dir_.path().c_str(), uid_, gid_), 0) << "chown " << dir_.path();
-    ASSERT_EQ(::chmod(dir_.path().c_str(), 0700), 0) << "chmod " << dir_.path();
-
-    const std::string unshare = find_tool("unshare");
-    if (unshare.empty()) GTEST_SKIP() << "unshare (util-linux) is not installed";
-    const lab::Outcome userns = lab::run(as_user({unshare, "-U", "true"}));
-    if (userns.status != 0) {
-      GTEST_SKIP() << "an unprivileged user cannot make a user namespace here (disabled?): "
-                   << lab::describe(userns);
-    }
-
-    // The binary must be reachable by that uid; if the build tree is not, run a copy of it.
-    bin_ = lab::pocker_bin();
-    const lab::Outcome reach = lab::run(as_user({"/usr/bin/test", "-x", bin_, "-a", "-r", bin_}));
-    if (reach.status != 0) {
-      const std::string copy = dir_.path() + "/pocker";
-      std::error_code ec;
-      std::filesystem::copy_file(bin_, copy, std::filesystem::copy_options::overwrite_existing, ec);
-      ASSERT_FALSE(ec) << "copying " << bin_ << " to " << copy << ": " << ec.message();
-      ASSERT_EQ(::chmod(copy.c_str(), 0755), 0) << "chmod " << copy;
-      bin_ = copy;
-    }
+    const std::string why_not = user_.prepare(lab::pocker_bin());
+    if (!why_not.empty()) GTEST_SKIP() << why_not;
   }
 
-  // argv run as uid_:gid_, no groups, a clean environment with HOME in the private directory.
-  std::vector<std::string> as_user(std::vector<std::string> argv) const {
-    std::vector<std::string> full{setpriv_,
-                                  "--reuid=" + std::to_string(uid_),
-                                  "--regid=" + std::to_string(gid_),
-                                  "--clear-groups",
-                                  "--reset-env",
-                                  "--",
-                                  "/usr/bin/env",
-                                  "HOME=" + dir_.path(),
-                                  "XDG_RUNTIME_DIR=",
-                                  "PATH=/usr/bin:/bin"};
-    full.insert(full.end(), argv.begin(), argv.end());
-    return full;
-  }
+  lab::Outcome pocker(std::vector<std::string> args) const { return lab::run(user_.pocker(std::move(args))); }
+  std::string root() const { return user_.root(); }
 
-  // pocker --root DIR/root ARGS..., as the unprivileged user.
-  lab::Outcome pocker(std::vector<std::string> args) const {
-    std::vector<std::string> argv{bin_, "--root", root()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return lab::run(as_user(std::move(argv)));
-  }
-
-  std::string root() const { return dir_.path() + "/root"; }
-
-  const uid_t uid_ = 40000 + static_cast<uid_t>(::getpid() % 1000);
-  const gid_t gid_ = uid_;
-  lab::TempDir dir_{"pocker-rootless"};
-  std::string setpriv_, bin_;
+  lab::Unprivileged user_;
+  const uid_t uid_ = user_.uid();
+  const gid_t gid_ = user_.gid();
 };
 
 // True when some line of uid_map reads "0 <outside> 1" (numbers, any whitespace).
@@ -118,7 +64,7 @@ TEST_F(Lv1Rootless, RootInsideIsCallerOutside) {
 // Catches: files written inside landing as some other owner on the host (a wrong mapping), or a
 // bind mount that rootless pocker cannot make.
 TEST_F(Lv1Rootless, FilesOnBindMountBelongToCaller) {
-  const std::string share = dir_.path() + "/share";
+  const std::string share = user_.dir() + "/share";
   ASSERT_EQ(::mkdir(share.c_str(), 0755), 0) << "mkdir " << share;
   ASSERT_EQ(::chown(share.c_str(), uid_, gid_), 0) << "chown " << share;
 

@@ -12,5 +12,6 @@ inline constexpr const char* kPids = "lessons/lv2-cgroups step 5 (pids: a cap on
 inline constexpr const char* kCpuset = "lessons/lv2-cgroups step 6 (cpuset: which CPUs it may run on)";
 inline constexpr const char* kUsage = "lessons/lv2-cgroups step 7 (reading usage back from the counters)";
 inline constexpr const char* kCleanup = "lessons/lv2-cgroups step 8 (cleanup: rmdir when the container ends)";
+inline constexpr const char* kRootless = "lessons/lv2-cgroups, \"Rootless: delegation\" (limits in a cgroup v2 subtree root gave you)";
 
 }  // namespace lab::lv2
