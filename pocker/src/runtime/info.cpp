@@ -4,6 +4,7 @@
 // version numbers.
 #include "pocker/info.hpp"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -13,6 +14,8 @@
 
 #include "pocker/cgroup.hpp"
 #include "pocker/fs.hpp"
+#include "pocker/namespaces.hpp"
+#include "pocker/root.hpp"
 #include "pocker/process.hpp"
 
 namespace pocker {
@@ -152,6 +155,37 @@ HostFact root_fact(const std::string& store_root, bool pivot) {
                      : "modprobe overlay; and put --root on ext4/xfs (not on overlayfs or tmpfs-in-overlay)"};
 }
 
+// Root's --userns shows the image through an idmapped mount
+// (ns/idmap.cpp). Tried for real on the store, through the user namespace
+// of a throw-away child that waits until the check is done.
+HostFact idmap_fact(const std::string& store_root) {
+  const char* name = "idmapped mounts";
+  if (::geteuid() != 0) return {name, "not needed rootless (--userns is root's)", true, ""};
+  (void)make_dirs(store_root, 0700);
+  int done[2];
+  if (::pipe2(done, O_CLOEXEC) < 0) return {name, "not checked: pipe failed", false, ""};
+  Fd wait_end(done[0]), release_end(done[1]);
+  auto child = spawn(CloneOptions{CLONE_NEWUSER, -1}, [&] {
+    release_end.reset();
+    char c;
+    return ::read(wait_end.get(), &c, 1) < 0 ? 1 : 0;
+  });
+  wait_end.reset();
+  if (!child) return {name, "not checked: " + child.error().message(), false, ""};
+  const std::vector<IdMap> nobody{IdMap{0, 65534, 1}};
+  std::string why;
+  if (auto maps = user_write_maps(child.value().pid(), nobody, nobody); !maps) {
+    why = maps.error().message();
+  } else if (auto tree = make_idmapped_tree(store_root, child.value().pid()); !tree) {
+    why = tree.error().message();
+  }
+  release_end.reset();
+  (void)child.value().wait();
+  if (why.empty()) return {name, "yes, on " + store_root, true, ""};
+  return {name, "no: " + why, false,
+          "only --userns needs them: Linux 5.12+, and --root on ext4, xfs or btrfs (tmpfs: Linux 6.3+)"};
+}
+
 HostFact mode_fact() {
   if (::geteuid() == 0) return {"mode", "rootful (uid 0)", true, ""};
   bool helpers = ::access("/usr/bin/newuidmap", X_OK) == 0;
@@ -166,7 +200,7 @@ std::vector<HostFact> host_facts(const std::string& store_root) {
   return {kernel_fact(),         mode_fact(),
           cgroup_fact(),         delegation_fact(),
           userns_fact(),         root_fact(store_root, false),
-          root_fact(store_root, true)};
+          root_fact(store_root, true), idmap_fact(store_root)};
 }
 
 }  // namespace pocker
