@@ -45,7 +45,7 @@ RUNS ?= 30
 POCKER ?= $(POCKER_BIN)
 bench: build
 	$(BUILD)/benchmarks/pocker-bench $(BENCH_ARGS)
-# One hyperfine run of pocker next to runc, crun, bwrap, unshare, chroot and
+# hyperfine: pocker next to runc, crun, bwrap, unshare, chroot and
 # /bin/true; POCKER=/path/to/pocker compares another build the same way.
 bench-compare: build
 	BUILD=$(abspath $(BUILD)) RUNS=$(RUNS) benchmarks/compare.sh $(abspath $(POCKER))

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # compare.sh [POCKER_BIN]: pocker side by side with other ways to start a
-# process in isolation, in one hyperfine run (see benchmarks/README.md).
+# process in isolation, timed by hyperfine (see benchmarks/README.md).
 #
 #   benchmarks/compare.sh                      # the build's pocker
 #   benchmarks/compare.sh /path/to/pocker      # a student's build, same rows
 #   RUNS=100 benchmarks/compare.sh             # more runs (default 30)
 #
-# Environment: RUNS (timed runs per row, default 30), BUILD (the build
+# Environment: RUNS (timed runs per row, default 30), PASSES (hyperfine
+# runs they are split into, each starting at another row: default 3), BUILD (the build
 # directory, default <repo>/build), NO_INSTALL=1 (never apt-get install
 # jq, gnuplot or crun when they are missing), BASELINE=/path/to/pocker (an
 # older pocker timed in the same run, for before/after comparisons).
 #
-# Writes benchmarks/results/<date>-<host>/: hyperfine.json, hyperfine.md,
+# Writes benchmarks/results/<date>-<host>/: hyperfine.json (all passes pooled), hyperfine-pass<N>.md,
 # summary.md (machine facts, the table, notes, target check), medians.png
 # (or .svg) and the probe logs of the first run of each row. Needs root:
 # every row but the bare /bin/true makes namespaces. Leaves no mounts,
@@ -22,6 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 BUILD=${BUILD:-$repo/build}
 RUNS=${RUNS:-30}
+PASSES=${PASSES:-3}
 pocker_arg=${1:-${POCKER:-$BUILD/pocker/pocker}}
 
 die() { echo "compare.sh: $*" >&2; exit 1; }
@@ -31,6 +33,7 @@ q() { printf "'%s'" "$(printf %s "$1" | sed "s/'/'\\\\''/g")"; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (the runtimes make namespaces, mounts and cgroups)"
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive number, not '$RUNS'"
+[[ "$PASSES" =~ ^[1-9][0-9]*$ ]] || die "PASSES must be a positive number, not '$PASSES'"
 command -v hyperfine >/dev/null || die "hyperfine is not installed (apt-get install -y hyperfine)"
 [ -x "$pocker_arg" ] || die "no pocker binary at $pocker_arg (build it, or pass its path)"
 pocker_src=$(readlink -f "$pocker_arg")
@@ -223,13 +226,35 @@ fi
 add "/bin/true" "/bin/true"
 
 # --- the run --------------------------------------------------------------
-args=(--warmup 3 --runs "$RUNS" -N --style basic
-      --export-json "$results/hyperfine.json" --export-markdown "$results/hyperfine.md")
-for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
-echo "hyperfine: ${#names[@]} commands, $RUNS runs each after 3 warm-up runs"
+# hyperfine times one row after the other, so a machine that gets busier
+# (or quieter) during the run favours some rows. The runs are therefore split
+# into PASSES hyperfine runs, each starting at another row, and each row's
+# times from all passes are pooled.
+per_pass=$(( (RUNS + PASSES - 1) / PASSES ))
+n=${#names[@]}
+echo "hyperfine: $n commands, $PASSES passes of $per_pass runs each (after 3 warm-up runs), rows rotated"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-hyperfine "${args[@]}"
+for pass in $(seq 1 "$PASSES"); do
+  args=(--warmup 3 --runs "$per_pass" -N --style basic
+        --export-json "$work/pass-$pass.json" --export-markdown "$results/hyperfine-pass$pass.md")
+  first=$(( (pass - 1) * n / PASSES ))
+  for k in $(seq 0 $((n - 1))); do
+    i=$(( (first + k) % n ))
+    args+=(-n "${names[$i]}" "${cmds[$i]}")
+  done
+  hyperfine "${args[@]}"
+done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+# One hyperfine-like JSON: every row (in the order of the table) with all its
+# times, and the median, min and max over them.
+jq -s '
+  [.[].results[]] as $all
+  | {results: [$ARGS.positional[] as $name
+      | [$all[] | select(.command == $name) | .times[]] | sort as $t
+      | {command: $name, times: $t, min: $t[0], max: $t[-1],
+         median: (if ($t | length) % 2 == 1 then $t[($t | length - 1) / 2]
+                  else ($t[($t | length) / 2 - 1] + $t[($t | length) / 2]) / 2 end)}]}' \
+  "$work"/pass-*.json --args "${names[@]}" >"$results/hyperfine.json"
 
 # --- the report -----------------------------------------------------------
 # name<TAB>median<TAB>min<TAB>max in seconds, in run order.
@@ -271,7 +296,7 @@ wrapper_median=$(median_of "crun wrapper only (unshare -m + mount)")
   echo "- pocker's store: $results/pocker-root, on $(findmnt -n -o FSTYPE,OPTIONS -T "$results" 2>/dev/null || echo '?')"
   echo "- $(version runc --version); $(version crun --version); $(version bwrap --version); $(version unshare --version); $(version hyperfine --version)"
   echo
-  echo "## Results ($RUNS runs each after 3 warm-up runs, hyperfine -N)"
+  echo "## Results ($((per_pass * PASSES)) runs each, in $PASSES hyperfine passes (-N) that start at different rows)"
   echo
   awk -F'\t' -v crun="$crun_median" '
     { name[NR] = $1; med[NR] = $2; lo[NR] = $3; hi[NR] = $4
@@ -326,7 +351,7 @@ if [ "$have_gnuplot" = 1 ]; then
   gnuplot <<GNUPLOT || note "gnuplot failed: no chart"
 set terminal $chart_terminal size 1000,$((120 + 40 * ${#names[@]})) font "sans,11"
 set output "$results/$chart"
-set title "container start, median of $RUNS runs (ms, lower is better)"
+set title "container start, median of $((per_pass * PASSES)) runs (ms, lower is better)"
 set style fill solid 0.8 border -1
 set boxwidth 0.6 relative
 set yrange [${#names[@]}-0.4:-0.6]
