@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -52,6 +53,37 @@ TEST(Sync, ExpectTurnsAnErrorMessageIntoAnError) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().err(), EPERM);
   EXPECT_EQ(r.error().what(), "chroot /x");
+}
+
+// die_with_parent(): a child whose pocker is already gone (its end of the
+// channel hung up, even with kGo still unread in it) exits at once with 125;
+// one whose pocker lives goes on.
+int child_status_after_die_with_parent(bool parent_gone) {
+  auto pair = make_sync_pair().value();
+  int gate[2];
+  if (::pipe(gate) < 0) return -1;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    pair.parent.close();
+    ::close(gate[1]);
+    char c;
+    (void)::read(gate[0], &c, 1);  // until the parent has done its part
+    die_with_parent(pair.child);
+    ::_exit(0);
+  }
+  ::close(gate[0]);
+  pair.child.close();
+  (void)pair.parent.send(SyncMessage{SyncMessage::Type::kGo});
+  if (parent_gone) pair.parent.close();
+  ::close(gate[1]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(Sync, DieWithParentExitsWhenPockerIsAlreadyGone) {
+  EXPECT_EQ(child_status_after_die_with_parent(true), 125);
+  EXPECT_EQ(child_status_after_die_with_parent(false), 0);
 }
 
 }  // namespace

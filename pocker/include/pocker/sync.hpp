@@ -87,6 +87,15 @@ struct SyncPair {
   SyncEnd parent;  ///< kept by pocker; the child closes its copy
   SyncEnd child;   ///< used by the child; the parent closes its copy after spawn()
 };
+/// Child side, first thing after clone (once the child has closed its copy
+/// of pocker's end): asks the kernel for SIGKILL when pocker dies
+/// (PR_SET_PDEATHSIG), so that a container never outlives a killed pocker.
+/// pocker may have died before that request took effect, possibly after it
+/// sent kGo; its end of `sync` has then hung up, and the child exits at once
+/// with kExitPockerFailed. (getppid() cannot tell: in a new PID namespace it
+/// is 0 whatever happened to the parent.)
+void die_with_parent(const SyncEnd& sync);
+
 /// Makes the channel: socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC).
 /// SEQPACKET keeps message boundaries; CLOEXEC turns a successful exec
 /// into EOF for the parent. Call it before spawn(), so both processes

@@ -1,9 +1,13 @@
 #include "pocker/sync.hpp"
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 namespace pocker {
 
@@ -90,6 +94,15 @@ Result<void> SyncEnd::expect(SyncMessage::Type type) const {
                       static_cast<unsigned>(message->type));
   }
   return ok();
+}
+
+void die_with_parent(const SyncEnd& sync) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // From here on the kernel kills us when pocker dies. Before, it could
+  // not: a hung-up channel is the sign that pocker is already gone.
+  struct pollfd peer {sync.fd(), POLLRDHUP, 0};
+  // 125, pocker's own failure status; nobody is left to read it anyway.
+  if (::poll(&peer, 1, 0) == 1 && (peer.revents & (POLLHUP | POLLRDHUP))) ::_exit(125);
 }
 
 }  // namespace pocker

@@ -7,7 +7,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -201,7 +200,7 @@ Result<void> transfer(StateStore& store, const std::string& id, bool to_containe
   auto child = spawn(CloneOptions{}, [&]() -> int {
     ::close(host_fd);
     err_pair.value().parent.close();
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    die_with_parent(err_pair.value().child);
     auto owner = enter_container_root(store, id);
     auto done = owner ? container_side(child_fd, owner.value()) : Result<void>(std::move(owner).error());
     if (!done) {

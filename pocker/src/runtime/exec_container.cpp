@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,8 +83,8 @@ Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgr
   ForwardedSignalsBlocked blocked;
   Child child = TRY(spawn(CloneOptions{}, [&]() -> int {
     sync.parent.close();
+    die_with_parent(sync.child);
     reset_signals_in_child();
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (!sync.child.expect(SyncMessage::Type::kGo)) return kExitPockerFailed;
     if (!process.interactive) {
       if (auto null = detach_stdin(); !null) {

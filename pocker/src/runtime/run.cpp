@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "container_cgroup.hpp"
@@ -82,11 +81,6 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan, Fd i
 [[noreturn]] void child_main(const ContainerSpec& spec, const RootPlan& plan,
                              const SyncEnd& sync) {
   reset_signals_in_child();
-  // A foreground container dies with its pocker: a pocker killed by
-  // SIGKILL must not leave the container running with nobody to reap it.
-  // (The kernel's own signal even reaches a PID namespace's init.) If
-  // pocker died before this line, the wait for kGo below sees EOF instead.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   Fd image;  // with root's --userns, kGo brings the idmapped image
   auto go = sync.recv(&image);
   if (!go || !go.value() || go.value()->type != SyncMessage::Type::kGo) ::_exit(kExitPockerFailed);
@@ -175,6 +169,10 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   options.cgroup_fd = cgroup.clone_fd();
   Child child = TRY(spawn(options, [&]() -> int {
     sync.parent.close();
+    // A foreground container dies with its pocker: a pocker killed by
+    // SIGKILL must not leave it running with nobody to reap it. (The
+    // kernel's signal even reaches a PID namespace's init.)
+    die_with_parent(sync.child);
     cgroup.join_in_child(sync.child);  // cgroup v1: the child moves itself in
     child_main(spec, plan, sync.child);
   }));
