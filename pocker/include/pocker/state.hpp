@@ -115,6 +115,7 @@ class StateStore {
  private:
   std::string root_;
   Result<ContainerState> created_state(const std::string& id) const;
+  std::string name_of(const std::string& id) const;
 };
 
 /// A docker-like name, e.g. `brave_turing`, for a container without --name.

@@ -226,7 +226,25 @@ Result<void> StateStore::create(const ContainerSpec& spec) {
 
 Result<void> StateStore::remove(const std::string& id) {
   auto spec = load_spec(id);
-  return remove(id, spec ? spec.value().name : std::string());
+  return remove(id, spec ? spec.value().name : name_of(id));
+}
+
+// The name whose file holds `id`: for a container without config.json, the
+// leftover of a pocker killed between making the directory and writing it.
+std::string StateStore::name_of(const std::string& id) const {
+  DIR* d = ::opendir((root_ + "/names").c_str());
+  if (!d) return "";
+  std::string found;
+  while (struct dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    auto owner = read_file(root_ + "/names/" + e->d_name);
+    if (owner && owner.value() == id) {
+      found = e->d_name;
+      break;
+    }
+  }
+  ::closedir(d);
+  return found;
 }
 
 Result<void> StateStore::remove(const std::string& id, const std::string& name) {
@@ -270,20 +288,23 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
 }
 
 // A container whose state.json is not written yet: made, never started.
+// Without config.json either, pocker was killed while it made the
+// container: still `created`, so that `ps -a` shows it and `rm` removes it.
 Result<ContainerState> StateStore::created_state(const std::string& id) const {
   ContainerState s;
   s.id = id;
   s.created_at = TRY(created_at(id));
   auto spec = load_spec(id);
-  if (spec) s.name = spec.value().name;
+  s.name = spec ? spec.value().name : name_of(id);
   return s;
 }
 
 Result<std::string> StateStore::created_at(const std::string& id) const {
-  std::string config = dir(id) + "/config.json";
   struct stat st;
-  if (::stat(config.c_str(), &st) < 0) return sys_error("{}", config);
-  return rfc3339(st.st_mtim);
+  std::string config = dir(id) + "/config.json";
+  if (::stat(config.c_str(), &st) == 0) return rfc3339(st.st_mtim);
+  if (::stat(dir(id).c_str(), &st) == 0) return rfc3339(st.st_mtim);
+  return sys_error("{}", dir(id));
 }
 
 Result<void> StateStore::save(const ContainerState& state) {
