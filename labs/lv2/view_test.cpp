@@ -9,7 +9,7 @@
 
 namespace {
 
-using lab::lv2::kMemory;
+using lab::lv2::kView;
 
 class Lv2View : public lab::LabTest {
  protected:
@@ -30,8 +30,8 @@ constexpr const char* kReadLimit =
 TEST_F(Lv2View, OwnLimitAtTheTop) {
   const lab::Outcome outcome = pocker.run(
       {"run", "--rm", "--memory", "64m", "busybox", "sh", "-c", std::string(kReadLimit) + "cat $f"});
-  LAB_EXPECT_STATUS(outcome, 0, kMemory);
-  LAB_EXPECT_OUT_EQ(outcome, "67108864\n", kMemory);
+  LAB_EXPECT_STATUS(outcome, 0, kView);
+  LAB_EXPECT_OUT_EQ(outcome, "67108864\n", kView);
 }
 
 // Catches: a writable cgroup mount, where root in the container could raise its own limit or make
@@ -41,8 +41,8 @@ TEST_F(Lv2View, ReadOnly) {
       {"run", "--rm", "--memory", "64m", "busybox", "sh", "-c",
        std::string(kReadLimit) +
            "echo 1073741824 > $f && echo raised; mkdir $(dirname $f)/inner && echo made; cat $f"});
-  LAB_EXPECT_STATUS(outcome, 0, kMemory);
-  LAB_EXPECT_OUT_EQ(outcome, "67108864\n", kMemory);
+  LAB_EXPECT_STATUS(outcome, 0, kView);
+  LAB_EXPECT_OUT_EQ(outcome, "67108864\n", kView);
 }
 
 }  // namespace
