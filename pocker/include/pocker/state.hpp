@@ -103,8 +103,8 @@ class StateStore {
   /// read, change and save hold lock() around the three.
   Result<void> save(const ContainerState& state);
 
-  /// Takes the container's lock (blocking).
-  /// flock(2) on the container's directory itself.
+  /// Takes the container's lock (blocking): flock(2) on the container's
+  /// directory itself, so there is no lock file to make and delete.
   Result<StateLock> lock(const std::string& id) const;
 
   /// Every container id, oldest first.
