@@ -36,5 +36,6 @@ void register_clone_benchmarks();
 void register_rootfs_benchmarks();
 void register_cgroup_benchmarks();
 void register_cgroup_driver_benchmarks();
+void register_security_benchmarks();
 
 }  // namespace pocker::bench

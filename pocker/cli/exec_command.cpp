@@ -11,7 +11,7 @@ namespace pocker::cli {
 
 void add_exec(CLI::App& app, const Globals& globals, Handler& handler) {
   struct Flags {
-    bool interactive = false, terminal = false;
+    bool interactive = false, terminal = false, privileged = false;
     std::vector<std::string> env;
     std::string workdir, user;
   };
@@ -23,6 +23,8 @@ void add_exec(CLI::App& app, const Globals& globals, Handler& handler) {
   exec->add_option("-e,--env", flags->env, "set an environment variable")->allow_extra_args(false);
   exec->add_option("-w,--workdir", flags->workdir, "working directory inside the container");
   exec->add_option("-u,--user", flags->user, "UID[:GID] or NAME[:GROUP] to run as");
+  exec->add_flag("--privileged", flags->privileged,
+                 "give the command every capability (the container's seccomp profile still applies)");
   exec->callback([&, exec, flags] {
     handler = [&, exec, flags] {
       auto rest = exec->remaining();
@@ -62,7 +64,9 @@ void add_exec(CLI::App& app, const Globals& globals, Handler& handler) {
       process.interactive = flags->interactive;
       process.terminal = flags->terminal;
       if (process.terminal) process.env.push_back("TERM=xterm");
-      auto outcome = exec_in_container(state.value().pid, state.value().cgroup, process);
+      auto outcome = exec_in_container(state.value().pid, state.value().cgroup, process,
+                                       spec.value().security, flags->privileged,
+                                       globals.root);
       if (!outcome) {
         print_error(outcome.error().message());
         return static_cast<int>(kExitPockerFailed);

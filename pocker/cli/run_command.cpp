@@ -41,6 +41,9 @@ struct RunFlags {
   std::string cpus, memory, memory_swap, cpuset_cpus;
   std::optional<int64_t> pids_limit;
   std::optional<int64_t> cpu_shares;  // signed, so "-1" is an error, not 2^64-1
+  // security, checked in make_spec by make_security_spec
+  bool privileged = false;
+  std::vector<std::string> cap_add, cap_drop, security_opts, devices, device_cgroup_rules;
 };
 
 // --cpus, --memory and friends: docker's units and rules, checked before
@@ -200,6 +203,14 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   }
   spec.process.interactive = flags.interactive;
   spec.process.terminal = flags.terminal;
+  spec.security = TRY(make_security_spec(flags.privileged, flags.cap_add, flags.cap_drop,
+                                         flags.security_opts, flags.devices,
+                                         flags.device_cgroup_rules));
+  if (spec.security.privileged && ::geteuid() != 0) {
+    // Rootless, "every capability" is every capability of a user
+    // namespace: no host device and no seccomp-free host kernel access.
+    spec.security.devices.clear();
+  }
   return spec;
 }
 
@@ -251,6 +262,19 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
   run->add_option("--pids-limit", flags->pids_limit, "most processes at once (-1: unlimited)");
   run->add_option("--cpuset-cpus", flags->cpuset_cpus, "CPUs it may run on, e.g. 0-1,3");
   run->add_option("--cpu-shares", flags->cpu_shares, "relative CPU weight (2..262144, default 1024)");
+  run->add_flag("--privileged", flags->privileged,
+                "give the container every capability and the host's devices; no seccomp, no masks");
+  run->add_option("--cap-add", flags->cap_add, "add a capability (NET_ADMIN or CAP_NET_ADMIN, or ALL)")
+      ->allow_extra_args(false);
+  run->add_option("--cap-drop", flags->cap_drop, "drop a capability (or ALL)")->allow_extra_args(false);
+  run->add_option("--security-opt", flags->security_opts,
+                  "no-new-privileges, seccomp=unconfined or seccomp=PROFILE.json")
+      ->allow_extra_args(false);
+  run->add_option("--device", flags->devices, "add a host device: HOST[:CONTAINER[:rwm]]")
+      ->allow_extra_args(false);
+  run->add_option("--device-cgroup-rule", flags->device_cgroup_rules,
+                  "allow or deny devices by number, e.g. 'c 1:3 rwm' or 'b *:* m'")
+      ->allow_extra_args(false);
 
   run->callback([run, flags, &globals, &handler] {
     handler = [run, flags, &globals] {

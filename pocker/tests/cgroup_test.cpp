@@ -650,7 +650,8 @@ TEST_F(CgroupV1, OpenTasksNamesAMissingFile) {
 }
 
 TEST(CgroupControllers, AccountingAlwaysLimitsOnlyWhenAsked) {
-  const std::vector<std::string> accounting = {"cpuacct", "memory", "pids"};
+  // devices too: every container gets device rules (src/security/devices.cpp).
+  const std::vector<std::string> accounting = {"cpuacct", "memory", "pids", "devices"};
   EXPECT_EQ(v1_controllers_for(Resources{}), accounting);
   Resources r;
   r.memory = 64 << 20;
@@ -659,7 +660,7 @@ TEST(CgroupControllers, AccountingAlwaysLimitsOnlyWhenAsked) {
   r.cpus = 1;
   r.cpuset_cpus = "0";
   EXPECT_EQ(v1_controllers_for(r),
-            (std::vector<std::string>{"cpuacct", "memory", "pids", "cpu", "cpuset"}));
+            (std::vector<std::string>{"cpuacct", "memory", "pids", "devices", "cpu", "cpuset"}));
   Resources shares;
   shares.cpu_shares = 512;
   EXPECT_EQ(v1_controllers_for(shares).back(), "cpu");

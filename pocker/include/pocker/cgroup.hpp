@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pocker/devices.hpp"
 #include "pocker/error.hpp"
 #include "pocker/fd.hpp"
 
@@ -167,6 +168,12 @@ class Cgroup {
   /// for limits the host cannot apply but that are safe to ignore (a swap
   /// limit without swap accounting), and fails on the others.
   virtual Result<std::vector<std::string>> apply(const Resources& r) = 0;
+  /// Applies the device cgroup's `rules` (include/pocker/devices.hpp);
+  /// call it before the process runs. v1: lines written to the `devices`
+  /// hierarchy's devices.deny and devices.allow (failing when that
+  /// hierarchy is not mounted); v2: a BPF program attached to the
+  /// directory. Empty `rules`: nothing is done.
+  virtual Result<void> apply_devices(const std::vector<DeviceRule>& rules) = 0;
   /// Moves a process (all its threads) in: `cgroup.procs`, in every
   /// hierarchy on v1 where this cgroup has a directory (one made for
   /// fewer controllers has none in the others), failing if it has none.
@@ -212,8 +219,9 @@ Result<std::unique_ptr<Cgroup>> make_cgroup(const CgroupHost& host,
 
 /// The controllers a container limited by `r` needs. Always the three
 /// whose counters pocker reads (memory: usage and OOM kills, cpuacct: CPU
-/// time, pids: tasks); cpu and cpuset only for their limits, and freezer
-/// never (nothing freezes a container yet). On v1 each hierarchy left out
+/// time, pids: tasks) and devices (every container gets device rules);
+/// cpu and cpuset only for their limits, and freezer never (nothing
+/// freezes a container yet). On v1 each hierarchy left out
 /// is two directories fewer to make and remove at every start (about 0.1 ms
 /// each); v2 has no cpuacct, and switches on only the others listed.
 std::vector<std::string> v1_controllers_for(const Resources& r);

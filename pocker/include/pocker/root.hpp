@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "pocker/devices.hpp"
 #include "pocker/error.hpp"
 #include "pocker/fd.hpp"
 #include "pocker/spec.hpp"
@@ -59,6 +60,8 @@ struct RootPlan {
   bool read_only = false;   ///< --read-only: remount `/` read-only at the end
   std::vector<CgroupMount> cgroup_mounts;  ///< after /sys: the container's cgroup, read-only
   bool idmapped = false;    ///< root with --userns: the image (or `source`) arrives idmapped
+  bool privileged = false;  ///< --privileged: no masks, /sys writable
+  std::vector<DeviceMapping> devices;  ///< --device (all host devices with --privileged): nodes in /dev
 };
 
 /// lv0: chroot(2) into `rootfs` and chdir("/").
@@ -86,13 +89,18 @@ Result<void> make_mounts_private();
 Result<void> mount_scratch(const RootPlan& plan);
 /// Mounts the overlay (or bind-mounts the source) on plan.target.
 Result<void> mount_root(const RootPlan& plan);
-/// /proc, with the usual masked and read-only paths.
-Result<void> mount_proc(const std::string& root, bool new_pid_ns);
+/// /proc, with the usual masked and read-only paths (none with `masks`
+/// false: --privileged).
+Result<void> mount_proc(const std::string& root, bool new_pid_ns, bool masks = true);
 /// A minimal /dev: tmpfs with null, zero, full, random, urandom, tty,
-/// a private devpts with ptmx, and shm.
-Result<void> mount_dev(const std::string& root, bool in_user_ns);
-/// /sys, read-only.
-Result<void> mount_sys(const std::string& root, bool new_net_ns);
+/// a private devpts with ptmx, and shm; then a node for each of `extra`
+/// (--device) at its container path, with the host node's mode and owner
+/// (in a user namespace, the host node bound there instead).
+Result<void> mount_dev(const std::string& root, bool in_user_ns,
+                       const std::vector<DeviceMapping>& extra = {});
+/// /sys, read-only, with the host's firmware and power controls masked
+/// (writable and unmasked with `read_only` false: --privileged).
+Result<void> mount_sys(const std::string& root, bool new_net_ns, bool read_only = true);
 /// `mounts` at root/sys/fs/cgroup, all read-only. v1: a tmpfs holds one
 /// directory per hierarchy, as on a v1 host. Must run after the cgroup
 /// namespace is made, so each mount shows the container's cgroup as its root.

@@ -15,6 +15,7 @@
 #include "pocker/cgroup.hpp"
 #include "pocker/error.hpp"
 #include "pocker/namespaces.hpp"
+#include "pocker/security.hpp"
 
 namespace pocker {
 
@@ -62,6 +63,7 @@ struct ContainerSpec {
   bool init = false;      ///< --init: a small PID 1 that reaps and forwards signals
   bool read_only = false; ///< --read-only: the root file system is mounted read-only
   std::vector<MountSpec> mounts;  ///< -v and --tmpfs, mounted in order
+  SecuritySpec security;  ///< capabilities, seccomp, devices, no_new_privs
 };
 
 /// Builds the container environment: the default PATH and HOSTNAME-like

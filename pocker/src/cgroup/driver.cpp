@@ -28,7 +28,7 @@ Result<std::unique_ptr<Cgroup>> make_cgroup(const CgroupHost& host,
 }
 
 std::vector<std::string> v1_controllers_for(const Resources& r) {
-  std::vector<std::string> controllers = {"cpuacct", "memory", "pids"};
+  std::vector<std::string> controllers = {"cpuacct", "memory", "pids", "devices"};
   if (r.cpus || r.cpu_shares) controllers.push_back("cpu");
   if (r.cpuset_cpus) controllers.push_back("cpuset");
   return controllers;

@@ -26,7 +26,9 @@ namespace {
 using cgroupfs::exists;
 
 // The controllers this driver uses, in the order their hierarchies are visited.
-constexpr const char* kUsed[] = {"cpu", "cpuacct", "cpuset", "memory", "pids", "freezer"};
+// devices holds no limit, only the device rules (apply_devices()).
+constexpr const char* kUsed[] = {"cpu",  "cpuacct", "cpuset", "memory",
+                                 "pids", "freezer", "devices"};
 
 // cpu.cfs_period_us, in microseconds: the kernel's default, and docker's.
 constexpr int64_t kCpuPeriod = 100000;
@@ -150,6 +152,12 @@ class CgroupV1 final : public Cgroup {
     }
     // handout(lv2.pids) end
     return warnings;
+  }
+
+  Result<void> apply_devices(const std::vector<DeviceRule>& rules) override {
+    if (rules.empty()) return ok();
+    std::string dir = TRY(leaf("devices", "the device rules"));
+    return write_v1_device_rules(dir, rules).wrap("apply the device rules");
   }
 
   Result<void> add_pid(pid_t pid) override {

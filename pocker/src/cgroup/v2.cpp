@@ -154,6 +154,15 @@ class CgroupV2 final : public Cgroup {
     return warnings;
   }
 
+  Result<void> apply_devices(const std::vector<DeviceRule>& rules) override {
+    if (rules.empty()) return ok();
+    // v2 has no devices controller to switch on: the rules are a BPF
+    // program attached to the directory (cgroup-v2.rst, "Device controller").
+    Fd dir(::open(leaf_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return sys_error("apply the device rules: open cgroup {}", leaf_);
+    return attach_device_program(dir.get(), rules).wrap("apply the device rules to " + leaf_);
+  }
+
   Result<void> add_pid(pid_t pid) override {
     return write_file(leaf_ + "/cgroup.procs", std::to_string(pid))
         .wrap(fmt::format("move pid {} into cgroup {}", pid, relative_));

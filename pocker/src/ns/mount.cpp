@@ -124,9 +124,9 @@ Result<void> enter_root(const RootPlan& plan, Fd image) {
   } else {
     TRY(mount_root(plan));
   }
-  TRY(mount_proc(root, plan.new_pid_ns));
-  TRY(mount_dev(root, plan.in_user_ns));
-  TRY(mount_sys(root, plan.new_net_ns));
+  TRY(mount_proc(root, plan.new_pid_ns, !plan.privileged));
+  TRY(mount_dev(root, plan.in_user_ns, plan.devices));
+  TRY(mount_sys(root, plan.new_net_ns, !plan.privileged));
   TRY(mount_cgroup_view(root, plan.cgroup_mounts));
   if (plan.pivot) {
     TRY(pivot_into(root));

@@ -18,4 +18,8 @@ Result<void> bind_read_only(const std::string& source, const std::string& target
 /// Makes the mount at `target` read-only, keeping its locked flags.
 Result<void> remount_read_only(const std::string& target);
 
+// Hides `path` (if it exists): /dev/null bound over a file, an empty
+// read-only tmpfs over a directory.
+Result<void> mask(const std::string& path);
+
 }  // namespace pocker

@@ -43,8 +43,15 @@ ContainerCgroup::~ContainerCgroup() {
   }
 }
 
-Result<void> ContainerCgroup::create(const std::string& id, const Resources& resources) {
+Result<void> ContainerCgroup::create(const std::string& id, const Resources& resources,
+                                     const std::vector<DeviceRule>& device_rules) {
   bool rootless = ::geteuid() != 0;
+  if (rootless && !device_rules.empty()) {
+    // Loading a device program needs CAP_BPF and CAP_SYS_ADMIN, and v1's
+    // devices.allow root; the user namespace already refuses mknod, and
+    // host nodes bound in keep their host permissions.
+    trace("device cgroup skipped: rootless (the user namespace keeps host devices out of reach)");
+  }
   // Rootless with no limits: no cgroup at all, so no delegation is needed.
   if (rootless && resources.empty()) return ok();
   host_ = TRY_CTX(detect_cgroups(), "detect cgroups");
@@ -58,7 +65,10 @@ Result<void> ContainerCgroup::create(const std::string& id, const Resources& res
     host_ = TRY(delegated_host(host_, delegation, resources));
     if (delegation.top != "/") base_ = delegation.top;
   } else if (host_.layout == CgroupLayout::kNone) {
-    if (resources.empty()) return ok();
+    if (resources.empty()) {
+      if (!device_rules.empty()) trace("device cgroup skipped: no cgroup file system is mounted");
+      return ok();
+    }
     return user_error("resource limits need cgroups, and none are mounted on this host");
   }
   // A pocker killed by SIGKILL cannot clean up: its empty cgroups are
@@ -74,6 +84,9 @@ Result<void> ContainerCgroup::create(const std::string& id, const Resources& res
   TRY_CTX(cgroup_->create(), "create cgroup");
   auto warnings = TRY_CTX(cgroup_->apply(resources), "apply limits");
   for (const auto& warning : warnings) ::dprintf(STDERR_FILENO, "pocker: warning: %s\n", warning.c_str());
+  // After the limits, before the process exists: its very first open(2)
+  // is already checked.
+  if (!rootless) TRY(cgroup_->apply_devices(device_rules));
   if (host_.layout != CgroupLayout::kV2) {
     // v1: the child will join by itself. Should the files not open, the
     // parent's add_pid() still works, only slower.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pocker/cgroup.hpp"
+#include "pocker/devices.hpp"
 #include "pocker/root.hpp"
 #include "pocker/fd.hpp"
 #include "pocker/sync.hpp"
@@ -29,8 +30,12 @@ class ContainerCgroup {
   /// `pocker/<id>` and writes the limits. Rootless with no limits: nothing;
   /// rootless with limits: all of it below the top of the cgroup v2
   /// subtree delegated to the caller (find_delegation()), or a one-line
-  /// error naming what is missing before anything is made.
-  Result<void> create(const std::string& id, const Resources& resources);
+  /// error naming what is missing before anything is made. As root, the
+  /// device cgroup's `device_rules` follow the limits (none: no rules);
+  /// rootless, they are skipped: an unprivileged user may load no device
+  /// program, and its user namespace keeps the host's devices out of reach.
+  Result<void> create(const std::string& id, const Resources& resources,
+                      const std::vector<DeviceRule>& device_rules = {});
   /// cgroup v2: a directory fd for clone3(CLONE_INTO_CGROUP), else -1.
   int clone_fd();
   /// Child side, first thing after clone: on cgroup v1 the child moves

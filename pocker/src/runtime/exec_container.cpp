@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,20 +58,26 @@ Result<void> join_pid_namespace_for_children(pid_t pid, bool rootless,
 }
 
 Result<void> prepare_exec_child(const std::vector<NamespaceHandle>& namespaces,
-                                const ProcessSpec& process) {
+                                const ProcessSpec& process, const SecuritySpec& security,
+                                CapSet caps, const SeccompProgram& seccomp) {
   TRY(join_namespaces(namespaces));
   if (::chdir("/") < 0) return sys_error("chdir /");
   TRY(enter_workdir(process.cwd));
-  if (!process.user.empty()) TRY(switch_user(process.user));
-  return ok();
+  TRY(check_cwd_inside_root());
+  return confine(security, caps, seccomp, process.user);
 }
 
 }  // namespace
 
 Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgroup_path,
-                                     const ProcessSpec& process) {
+                                     const ProcessSpec& process, const SecuritySpec& security,
+                                     bool privileged, const std::string& store_root) {
   // Asked once, before the user namespace below makes us its root.
   const bool rootless = ::geteuid() != 0;
+  // docker's exec --privileged: every capability; the container's own
+  // profile still applies, compiled for them (it then allows mount, ...).
+  const CapSet caps = privileged ? all_capabilities() : security.capabilities;
+  auto seccomp = TRY(prepare_seccomp(security, caps, store_root));
   auto namespaces = TRY_CTX(open_namespaces(container_pid, kJoinOrder), "exec");
   std::unique_ptr<Cgroup> cgroup;
   if (!cgroup_path.empty()) {
@@ -83,6 +90,12 @@ Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgr
   ForwardedSignalsBlocked blocked;
   Child child = TRY(spawn(CloneOptions{}, [&]() -> int {
     sync.parent.close();
+    // Until its execve this process is pocker: inside the container's PID
+    // namespace its /proc/PID/exe would lead a process there to pocker's
+    // binary on the host (CVE-2019-5736). Not dumpable, /proc/PID is
+    // root's and closed to a process without CAP_SYS_PTRACE; execve of
+    // the command makes it dumpable again.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     die_with_parent(sync.child);
     reset_signals_in_child();
     if (!sync.child.expect(SyncMessage::Type::kGo)) return kExitPockerFailed;
@@ -92,7 +105,8 @@ Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgr
         return kExitPockerFailed;
       }
     }
-    if (auto prepared = prepare_exec_child(namespaces, process); !prepared) {
+    if (auto prepared = prepare_exec_child(namespaces, process, security, caps, seccomp);
+        !prepared) {
       sync.child.send_error(SyncStage::kSetup, prepared.error());
       return kExitPockerFailed;
     }

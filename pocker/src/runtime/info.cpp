@@ -17,6 +17,7 @@
 #include "pocker/namespaces.hpp"
 #include "pocker/root.hpp"
 #include "pocker/process.hpp"
+#include "pocker/security.hpp"
 
 namespace pocker {
 namespace {
@@ -194,13 +195,44 @@ HostFact mode_fact() {
           true, helpers ? "" : "install uidmap for more than one uid inside: apt install uidmap"};
 }
 
+HostFact seccomp_fact() {
+  std::string why = seccomp_unavailable_reason();
+  if (why.empty()) return {"seccomp", "yes (default profile: docker's allowlist, EPERM for the rest)", true, ""};
+  return {"seccomp", "no: " + why, false,
+          "a kernel built with CONFIG_SECCOMP_FILTER; until then containers run without a filter"};
+}
+
+// Which device cgroup containers get: v1's `devices` hierarchy where it is
+// mounted (v1, hybrid), else the v2 BPF program.
+HostFact devices_fact() {
+  if (::geteuid() != 0) {
+    return {"device cgroup", "none rootless: the user namespace keeps host devices out of reach", true, ""};
+  }
+  auto host = detect_cgroups();
+  if (host && host.value().v1_mounts.count("devices")) {
+    return {"device cgroup", "v1, at " + host.value().v1_mounts.at("devices"), true, ""};
+  }
+  std::string why = device_program_unavailable_reason();
+  if (why.empty()) return {"device cgroup", "v2 BPF program (BPF_PROG_TYPE_CGROUP_DEVICE)", true, ""};
+  return {"device cgroup", "no: " + why, false, "a kernel built with CONFIG_CGROUP_BPF"};
+}
+
+HostFact capabilities_fact() {
+  return {"capabilities",
+          fmt::format("{} known to this kernel; containers keep {} (docker's default)",
+                      last_capability() + 1, capability_names(default_capabilities()).size()),
+          true, ""};
+}
+
 }  // namespace
 
 std::vector<HostFact> host_facts(const std::string& store_root) {
   return {kernel_fact(),         mode_fact(),
           cgroup_fact(),         delegation_fact(),
           userns_fact(),         root_fact(store_root, false),
-          root_fact(store_root, true), idmap_fact(store_root)};
+          root_fact(store_root, true), idmap_fact(store_root),
+          capabilities_fact(),   seccomp_fact(),
+          devices_fact()};
 }
 
 }  // namespace pocker

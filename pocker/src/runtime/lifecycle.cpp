@@ -322,6 +322,30 @@ Result<std::string> inspect_container(StateStore& store, const std::string& id) 
     j["HostConfig"][key] = nlohmann::json::array();
     for (const auto& m : *maps) j["HostConfig"][key].push_back(fmt::format("{} {} {}", m.inside, m.outside, m.count));
   }
+  // As docker shows them, plus what they came to: the capability set the
+  // container's root has, the seccomp profile and the device rules.
+  const SecuritySpec& sec = spec.security;
+  std::vector<std::string> security_opt;
+  if (sec.no_new_privileges) security_opt.push_back("no-new-privileges");
+  if (sec.seccomp != "default") security_opt.push_back("seccomp=" + sec.seccomp);
+  nlohmann::json devices = nlohmann::json::array();
+  for (const auto& d : sec.devices) {
+    devices.push_back({{"PathOnHost", d.host_path},
+                       {"PathInContainer", d.container_path},
+                       {"CgroupPermissions", d.access}});
+  }
+  std::vector<std::string> rules;
+  for (const auto& rule : sec.device_rules) {
+    rules.push_back((rule.allow ? "allow " : "deny ") + device_rule_line(rule));
+  }
+  j["HostConfig"]["Privileged"] = sec.privileged;
+  j["HostConfig"]["CapAdd"] = sec.cap_add;
+  j["HostConfig"]["CapDrop"] = sec.cap_drop;
+  j["HostConfig"]["SecurityOpt"] = security_opt;
+  j["HostConfig"]["Devices"] = devices;
+  j["HostConfig"]["EffectiveCaps"] = capability_names(sec.capabilities);
+  j["HostConfig"]["Seccomp"] = sec.seccomp;
+  j["HostConfig"]["DeviceCgroupRules"] = rules;
   j["CgroupPath"] = state.cgroup;
   j["LogPath"] = store.log_path(id);
   return j.dump(2);

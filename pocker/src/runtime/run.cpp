@@ -44,6 +44,8 @@ RootPlan make_root_plan(const ContainerSpec& spec) {
   plan.idmapped = spec.namespaces.user && !spec.uid_map.empty();
   plan.mounts = spec.mounts;
   plan.read_only = spec.read_only;
+  plan.privileged = spec.security.privileged;
+  plan.devices = spec.security.devices;
   if (spec.rootfs_is_image) {
     plan.overlay = true;
     plan.target = spec.state_dir + "/rootfs";
@@ -64,7 +66,8 @@ RootPlan make_root_plan(const ContainerSpec& spec) {
 
 // Everything the child does before exec, in order. Each step belongs to
 // one namespace module; the comments say why the order is what it is.
-Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan, Fd image) {
+Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan, Fd image,
+                           const SeccompProgram& seccomp) {
   // After kGo we are in our cgroup (clone3 put us there, we joined it
   // ourselves, or the parent did): unsharing now makes it our view's root.
   if (spec.namespaces.cgroup) TRY(cgroupns_enter());
@@ -74,12 +77,15 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan, Fd i
   if (spec.namespaces.net) TRY(net_bring_up_loopback());
   TRY(enter_root(plan, std::move(image)));
   TRY(enter_workdir(spec.process.cwd));
-  if (!spec.process.user.empty()) TRY(switch_user(spec.process.user));
+  TRY(check_cwd_inside_root());
+  // Last, with every mount made: from here on the process can no longer
+  // mount, and only the system calls its profile allows still work.
+  TRY(confine(spec.security, spec.security.capabilities, seccomp, spec.process.user));
   return ok();
 }
 
 [[noreturn]] void child_main(const ContainerSpec& spec, const RootPlan& plan,
-                             const SyncEnd& sync) {
+                             const SeccompProgram& seccomp, const SyncEnd& sync) {
   reset_signals_in_child();
   Fd image;  // with root's --userns, kGo brings the idmapped image
   auto go = sync.recv(&image);
@@ -90,7 +96,7 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan, Fd i
       ::_exit(kExitPockerFailed);
     }
   }
-  if (auto prepared = prepare_child(spec, plan, std::move(image)); !prepared) {
+  if (auto prepared = prepare_child(spec, plan, std::move(image), seccomp); !prepared) {
     sync.send_error(SyncStage::kSetup, prepared.error());
     ::_exit(kExitPockerFailed);
   }
@@ -158,8 +164,12 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
     TRY_CTX(plan.scratch.empty() ? make_state_dirs(spec) : make_dirs(spec.state_dir, 0700),
             "prepare container");
   }
+  // Compiled (or read from the cache) here, before clone: the child only
+  // loads it, and needs neither libseccomp nor the store for that.
+  auto seccomp = TRY(prepare_seccomp(spec.security, spec.security.capabilities,
+                                     store_root_of(spec)));
   ContainerCgroup cgroup;  // destroyed (with anything left inside) on every return
-  TRY(cgroup.create(spec.id, spec.resources));
+  TRY(cgroup.create(spec.id, spec.resources, spec.security.device_rules));
   if (spec.namespaces.cgroup) plan.cgroup_mounts = cgroup.views();
 
   auto sync = TRY(make_sync_pair());
@@ -174,7 +184,7 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
     // kernel's signal even reaches a PID namespace's init.)
     die_with_parent(sync.child);
     cgroup.join_in_child(sync.child);  // cgroup v1: the child moves itself in
-    child_main(spec, plan, sync.child);
+    child_main(spec, plan, seccomp, sync.child);
   }));
   sync.child.close();
   forward_signals_to(child.pid());

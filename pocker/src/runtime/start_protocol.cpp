@@ -6,6 +6,7 @@
 
 #include "pocker/process.hpp"
 #include "pocker/terminal.hpp"
+#include "pocker/user.hpp"
 
 namespace pocker {
 namespace {
@@ -56,6 +57,19 @@ RunOutcome exec_failure(const SyncMessage& message) {
   std::string hint = code == kExitNotFound ? " in the container (is it in the image and on PATH?)"
                                            : "";
   return RunOutcome{code, error.message() + hint};
+}
+
+Result<void> confine(const SecuritySpec& security, CapSet caps, const SeccompProgram& seccomp,
+                     const std::string& user) {
+  TRY(confine_before_user_switch(security, caps, seccomp));
+  if (!user.empty()) TRY(switch_user(user));
+  return confine_after_user_switch(caps);
+}
+
+std::string store_root_of(const ContainerSpec& spec) {
+  std::string dir = spec.state_dir;
+  for (int up = 0; up < 2; ++up) dir = dir.substr(0, dir.find_last_of('/'));
+  return dir.empty() ? "/" : dir;
 }
 
 }  // namespace pocker

@@ -32,4 +32,15 @@ Result<std::optional<SyncMessage>> await_exec(const SyncEnd& sync, Fd& console);
 /// Parent: the outcome for a failed exec, 127 (not found) or 126.
 RunOutcome exec_failure(const SyncMessage& message);
 
+/// Child, after the root and the working directory: no_new_privs, the
+/// bounding set, seccomp, the user switch (-u, may be empty), then the
+/// capability sets and descriptors (pocker/security.hpp says why in
+/// this order).
+Result<void> confine(const SecuritySpec& security, CapSet caps, const SeccompProgram& seccomp,
+                     const std::string& user);
+
+/// The store a container belongs to (`--root`): its state_dir is
+/// `<root>/containers/<id>`. The seccomp cache lives there.
+std::string store_root_of(const ContainerSpec& spec);
+
 }  // namespace pocker

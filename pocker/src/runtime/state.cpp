@@ -13,6 +13,7 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "security_json.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/trace.hpp"
 
@@ -113,6 +114,7 @@ std::string spec_to_json(const ContainerSpec& spec) {
   };
   j["userns"] = {{"mode", spec.userns}, {"uid_map", map_json(spec.uid_map)},
                  {"gid_map", map_json(spec.gid_map)}};
+  j["security"] = security_to_json(spec.security);
   return j.dump(2);
 }
 
@@ -156,6 +158,7 @@ Result<ContainerSpec> spec_from_json(const std::string& text) {
     spec.userns = userns.value("mode", "");
     for (const auto& m : userns.value("uid_map", json::array())) spec.uid_map.push_back({m[0], m[1], m[2]});
     for (const auto& m : userns.value("gid_map", json::array())) spec.gid_map.push_back({m[0], m[1], m[2]});
+    spec.security = TRY(security_from_json(j.value("security", json())));
   } catch (const json::exception& e) {
     return user_error("config.json: {}", e.what());
   }
