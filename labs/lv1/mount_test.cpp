@@ -35,7 +35,10 @@ TEST_F(Lv1Mount, ContainerMountStaysInside) {
                              " /mnt && echo ready && while true; do sleep 0.1; done";
   lab::RunOptions opts;
   opts.timeout = 40s;
-  lab::Background container = pocker.start({"run", "--rm", "busybox", "sh", "-c", script}, opts);
+  // Mounting takes CAP_SYS_ADMIN, which a container lacks by default (lessons/security): the test
+  // gives it back, as `docker run --cap-add SYS_ADMIN` would, to see where the mount goes.
+  lab::Background container =
+      pocker.start({"run", "--rm", "--cap-add", "SYS_ADMIN", "busybox", "sh", "-c", script}, opts);
   ASSERT_TRUE(container.wait_for_stdout("ready", 20s))
       << "expected \"ready\" on stdout within 20 s, once the container mounted its tmpfs\n"
       << "  stdout so far: " << container.out() << "\n  stderr so far: " << container.err()

@@ -40,9 +40,11 @@ TEST_F(Lv1Uts, FlagSetsHostname) {
 }
 
 // Catches: no UTS namespace: the container's `hostname NAME` renames the host (TearDown checks).
+// sethostname(2) takes CAP_SYS_ADMIN, which a container lacks by default (lessons/security): the
+// test gives it back, as `docker run --cap-add SYS_ADMIN` would.
 TEST_F(Lv1Uts, ChangeStaysInside) {
-  const lab::Outcome outcome =
-      pocker.run({"run", "--rm", "busybox", "sh", "-c", "hostname changed-inside && hostname"});
+  const lab::Outcome outcome = pocker.run(
+      {"run", "--rm", "--cap-add", "SYS_ADMIN", "busybox", "sh", "-c", "hostname changed-inside && hostname"});
   LAB_EXPECT_STATUS(outcome, 0, kUts);
   LAB_EXPECT_OUT_EQ(outcome, "changed-inside\n", kUts);
 }

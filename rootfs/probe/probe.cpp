@@ -34,6 +34,7 @@ constexpr Command kCommands[] = {
     {"sleep", "sleep SECONDS", 1, 1, probe::cmd_sleep},
     {"write", "write PATH TEXT", 2, 2, probe::cmd_write},
     {"cat", "cat PATH", 1, 1, probe::cmd_cat},
+    {"escape", "escape ATTEMPT [ARG...]", 1, kAny, probe::cmd_escape},
 };
 
 constexpr const char* kHelp = R"(usage: pocker-probe [COMMAND [ARG...]]
@@ -57,6 +58,14 @@ commands:
   sleep SECONDS           sleep; on SIGTERM print {"signal":"TERM"}
   write PATH TEXT         create/truncate PATH with TEXT
   cat PATH                print PATH's content, or why it cannot be read
+  escape ATTEMPT [ARG...] try one step of a container escape and report
+                          {"attempt","ok","errno","detail",...}; attempts:
+                          mknod-open-disk MAJ MIN, mount-disk MAJ MIN FSTYPE
+                          MARKER, mount-tmpfs, umount PATH, write-file PATH,
+                          read PATH, cgroup-mount [OPTIONS], fds, cwd,
+                          finit-module, ptrace PID, add-key, keyctl,
+                          unshare-user, clone-newns, clone3, packet-socket,
+                          tiocsti, caps, proc-exe-watch SECONDS
   --help                  this text
 
 Bad usage exits 2 with a message on stderr.

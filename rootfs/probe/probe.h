@@ -85,4 +85,6 @@ int cmd_breakout(const Args& args);
 int cmd_shm_create(const Args& args);
 int cmd_shm_find(const Args& args);
 
+int cmd_escape(const Args& args);  // escape.cpp, attempts in escape_*.cpp
+
 }  // namespace probe

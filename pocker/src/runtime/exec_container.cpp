@@ -105,6 +105,12 @@ Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgr
         return kExitPockerFailed;
       }
     }
+    if (!process.terminal) {
+      if (auto alone = leave_callers_session(); !alone) {
+        sync.child.send_error(SyncStage::kSetup, alone.error());
+        return kExitPockerFailed;
+      }
+    }
     if (auto prepared = prepare_exec_child(namespaces, process, security, caps, seccomp);
         !prepared) {
       sync.child.send_error(SyncStage::kSetup, prepared.error());

@@ -96,6 +96,12 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan, Fd i
       ::_exit(kExitPockerFailed);
     }
   }
+  if (!spec.process.terminal) {
+    if (auto alone = leave_callers_session(); !alone) {
+      sync.send_error(SyncStage::kSetup, alone.error());
+      ::_exit(kExitPockerFailed);
+    }
+  }
   if (auto prepared = prepare_child(spec, plan, std::move(image), seccomp); !prepared) {
     sync.send_error(SyncStage::kSetup, prepared.error());
     ::_exit(kExitPockerFailed);

@@ -27,6 +27,13 @@ Result<void> detach_stdin() {
   return ok();
 }
 
+Result<void> leave_callers_session() {
+  // handout(security.session) begin: without -t, setsid(2): a session of its own, so the caller's terminal is not its controlling terminal
+  if (::setsid() < 0) return sys_error("setsid");
+  // handout(security.session) end
+  return ok();
+}
+
 bool hand_over_console(const SyncEnd& sync) {
   auto master = open_console();
   if (!master) {

@@ -16,6 +16,13 @@ namespace pocker {
 /// Child: without -i the process gets an empty stdin, as with docker.
 Result<void> detach_stdin();
 
+/// Child, without -t: a session of its own, with no controlling terminal.
+/// Its stdin may be the caller's terminal (`run -i` typed at a shell):
+/// in the caller's session it could push keystrokes into that shell with
+/// ioctl(TIOCSTI). Outside it, the kernel refuses (EPERM), and the
+/// terminal's signals reach the container only through pocker.
+Result<void> leave_callers_session();
+
 /// Child, with -t: opens a pty (after the root is entered, so from the
 /// container's own devpts), makes it stdio, and sends the master to pocker.
 /// A failure has already been reported over `sync` when this returns false.
