@@ -45,12 +45,14 @@ echo
 for i in $(seq 1 "$RUNS"); do cat "$traces/$i"; echo "+ [end]"; done | awk '
   function phase(text) {
     if (text ~ /^write .*\/names\// || text ~ /config\.json/) return "name and config.json"
-    if ((text ~ /^(mkdir|write|open) .*cgroup/ && !seen_clone) || text ~ /^removed stale cgroup/) return "cgroup: make and limit"
+    if (text ~ /^seccomp: /) return "seccomp: compile, or read the cache"
+    if ((text ~ /^(mkdir|write|open) .*cgroup/ && !seen_clone) || text ~ /^removed stale cgroup|^bpf\(|^device cgroup/) return "cgroup: make and limit (and the device rules)"
     if (text ~ /^clone3/) return "clone3 with the new namespaces"
     if (text ~ /\/tasks "0"|cgroup\.procs/) return "child: join the cgroup"
     if (text ~ /^unshare\(CLONE_NEWCGROUP|^sethostname|^ioctl/) return "child: cgroupns, hostname, lo up"
     if (text ~ /^pivot_root|^umount2/) return "child: pivot_root, detach the old root"
     if (text ~ /^(mount|mknod|symlink)/) return "child: root, /proc, /dev, /sys, cgroup view"
+    if (text ~ /^(prctl|capset|seccomp\(|close_range)/) return "child: capabilities, seccomp, descriptors"
     if (text ~ /^execve|is running/) return "exec the command"
     if (text ~ /state\.json/) return "state.json: running (parent, while the command runs)"
     if (text ~ /exited/) return "the command runs and exits"
