@@ -41,6 +41,21 @@ TEST_F(SecurityCaps, DefaultIsDockers14) {
   EXPECT_EQ(report.value("CapBnd", ""), kDockerCaps) << report.dump() << "\n  lesson: " << kCaps;
 }
 
+// Catches: capability sets left as they were, trusting execve to cut them to the bounding set. With
+// --init, PID 1 is pocker's own small init, which never execs: left alone it keeps every
+// capability, and a process of the container (same uid, so it may ptrace it) could borrow them.
+TEST_F(SecurityCaps, InitHoldsOnlyDockers14) {
+  const lab::Outcome outcome = pocker.run({"run", "--rm", "--init", "busybox", "cat", "/proc/1/status"});
+  ASSERT_EQ(outcome.status, 0) << outcome.err << "\n  lesson: " << kCaps;
+  for (const char* set : {"CapEff:", "CapPrm:"}) {
+    const size_t at = outcome.out.find(set);
+    ASSERT_NE(at, std::string::npos) << outcome.out;
+    const size_t start = outcome.out.find_first_not_of(" \t", at + 7);
+    EXPECT_EQ(outcome.out.substr(start, outcome.out.find('\n', start) - start), kDockerCaps)
+        << set << " of the init (PID 1):\n" << outcome.out << "\n  lesson: " << kCaps;
+  }
+}
+
 TEST_F(SecurityCaps, CapDropAllGivesNone) {
   const json report = caps({"--cap-drop", "ALL"});
   ASSERT_TRUE(report.is_object());

@@ -67,6 +67,20 @@ TEST_F(SecurityEscape, MknodOpenDisk) {
   EXPECT_TRUE(went_through(escape(pocker, kPrivileged, attempt), kDevices));
 }
 
+// Catches: no device cgroup, on any host: the same mknod + open on the first loop device (b 7:0),
+// which the host itself can open even where its disk refuses it. Relaxed by one rule only
+// (--device-cgroup-rule), so the lab proves it is the device cgroup that stops the open.
+TEST_F(SecurityEscape, MknodOpenLoopDevice) {
+  if (const std::string why = host_cannot_open_block(7, 0); !why.empty()) GTEST_SKIP() << why;
+  const std::vector<std::string> attempt{"mknod-open-disk", "7", "0"};
+
+  const json fenced = escape(pocker, {}, attempt);
+  EXPECT_TRUE(blocked(fenced, "EPERM", kDevices));
+  EXPECT_EQ(fenced.value("step", ""), "open") << "mknod should work (CAP_MKNOD, rule \"b *:* m\"), the open "
+                                              << "should not: " << fenced.dump() << "\n  lesson: " << kDevices;
+  EXPECT_TRUE(went_through(escape(pocker, {"--device-cgroup-rule", "b 7:0 r"}, attempt), kDevices));
+}
+
 // Catches: a container that can mount the host's disk (CAP_SYS_ADMIN left, or mount allowed by
 // seccomp) and read any file on it: the marker this test puts on the host's root file system.
 TEST_F(SecurityEscape, MountDisk) {

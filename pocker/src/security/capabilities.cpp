@@ -174,6 +174,7 @@ Result<void> set_capabilities(CapSet caps) {
   trace("capset(effective = permitted = {:#018x}, inheritable = 0), ambient cleared = ok", caps);
   // handout(security.caps-sets) stub:
   // (void)caps;
+  // (void)held_capabilities;
   // handout(security.caps-sets) end
   return ok();
 }
