@@ -31,6 +31,7 @@ struct DeviceRule {
   int64_t minor = -1;     ///< -1: any (`*`)
   std::string access = "rwm";  ///< some of r (open for read), w (open for write), m (mknod)
 
+  /// Rules compare equal when every field does.
   bool operator==(const DeviceRule&) const = default;
 };
 
@@ -41,7 +42,10 @@ struct DeviceMapping {
   std::string container_path;  ///< e.g. /dev/fuse (default: the host path)
   std::string access = "rwm";  ///< the cgroup permissions, some of r, w, m
   char type = 'c';             ///< 'c' or 'b', from stat(2) of the host path
-  uint32_t major = 0, minor = 0;  ///< from stat(2) of the host path
+  /// @{
+  /// the device's numbers, from stat(2) of the host path
+  uint32_t major = 0, minor = 0;
+  /// @}
   mode_t mode = 0;             ///< permission bits of the host node
   uid_t uid = 0;               ///< owner of the host node
   gid_t gid = 0;               ///< group of the host node
@@ -81,10 +85,10 @@ Result<void> write_v1_device_rules(const std::string& dir, const std::vector<Dev
 
 /// cgroup v2: one BPF instruction, as the kernel reads it (struct bpf_insn).
 struct BpfInsn {
-  uint8_t code;
+  uint8_t code;  ///< the operation (class, size, mode or source)
   uint8_t regs;  ///< dst_reg in the low 4 bits, src_reg in the high 4
-  int16_t off;
-  int32_t imm;
+  int16_t off;   ///< jump offset, or memory offset
+  int32_t imm;   ///< the immediate operand
 };
 
 /// cgroup v2: assembles the BPF_PROG_TYPE_CGROUP_DEVICE program for

@@ -25,7 +25,7 @@ namespace pocker {
 /// and libseccomp order them.
 struct SeccompArg {
   unsigned index = 0;   ///< which argument, 0..5
-  uint64_t value = 0;
+  uint64_t value = 0;      ///< what the argument is compared with (the mask, for MASKED_EQ)
   uint64_t value_two = 0;  ///< only for SCMP_CMP_MASKED_EQ
   std::string op;          ///< SCMP_CMP_EQ, SCMP_CMP_NE, SCMP_CMP_MASKED_EQ, ...
 };
@@ -33,23 +33,26 @@ struct SeccompArg {
 /// One entry of `syscalls`: these names get this action, when the
 /// conditions hold.
 struct SeccompRule {
-  std::vector<std::string> names;
+  std::vector<std::string> names;  ///< the system calls, by name
   std::string action;  ///< SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, SCMP_ACT_KILL, ...
   std::optional<unsigned> errno_ret;  ///< with SCMP_ACT_ERRNO: which errno (default EPERM)
-  std::vector<SeccompArg> args;
+  std::vector<SeccompArg> args;    ///< conditions on the arguments, all of which must hold
   std::vector<std::string> caps_any;      ///< `includes.caps`: only with one of these
   std::vector<std::string> caps_none;     ///< `excludes.caps`: not with any of these
   std::vector<std::string> arches;        ///< `includes.arches`: only on these (Go names: amd64, ...)
   std::vector<std::string> arches_none;   ///< `excludes.arches`: not on these
-  unsigned min_kernel_major = 0, min_kernel_minor = 0;  ///< `includes.minKernel`
+  /// @{
+  /// `includes.minKernel`: only on this kernel version or later (0.0: any)
+  unsigned min_kernel_major = 0, min_kernel_minor = 0;
+  /// @}
 };
 
 /// A parsed profile in docker's format.
 struct SeccompProfile {
   std::string default_action;  ///< e.g. SCMP_ACT_ERRNO
-  std::optional<unsigned> default_errno;
+  std::optional<unsigned> default_errno;  ///< `defaultErrnoRet` (default EPERM)
   std::vector<std::string> architectures;  ///< SCMP_ARCH_* (from archMap/architectures)
-  std::vector<SeccompRule> rules;
+  std::vector<SeccompRule> rules;          ///< `syscalls`, in order
 };
 
 /// The text of pocker's default profile (pocker/src/security/default-seccomp.json).
@@ -62,12 +65,16 @@ Result<SeccompProfile> parse_seccomp_profile(const std::string& json_text, const
 
 /// A compiled filter: the instructions seccomp(2) loads (struct sock_filter).
 struct SeccompProgram {
+  /// One classic BPF instruction, laid out as the kernel's struct sock_filter.
   struct Insn {
-    uint16_t code;
+    uint16_t code;  ///< the operation
+    /// @{
+    /// jump offsets when the condition is true / false
     uint8_t jt, jf;
-    uint32_t k;
+    /// @}
+    uint32_t k;     ///< the operand
   };
-  std::vector<Insn> insns;
+  std::vector<Insn> insns;  ///< the program; empty: no filter
   bool from_cache = false;  ///< for --trace: was it read from the cache?
 };
 
