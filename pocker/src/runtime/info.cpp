@@ -209,10 +209,12 @@ HostFact devices_fact() {
     return {"device cgroup", "none rootless: the user namespace keeps host devices out of reach", true, ""};
   }
   auto host = detect_cgroups();
-  if (host && host.value().v1_mounts.count("devices")) {
-    return {"device cgroup", "v1, at " + host.value().v1_mounts.at("devices"), true, ""};
-  }
   std::string why = device_program_unavailable_reason();
+  std::string program = why.empty() ? "the v2 BPF program loads here too" : "the v2 BPF program: no, " + why;
+  if (host && host.value().v1_mounts.count("devices")) {
+    return {"device cgroup", "v1, at " + host.value().v1_mounts.at("devices") + " (" + program + ")",
+            true, ""};
+  }
   if (why.empty()) return {"device cgroup", "v2 BPF program (BPF_PROG_TYPE_CGROUP_DEVICE)", true, ""};
   return {"device cgroup", "no: " + why, false, "a kernel built with CONFIG_CGROUP_BPF"};
 }
