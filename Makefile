@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 POCKER_BIN = $(BUILD)/pocker/pocker
 CMAKE_FLAGS ?=
 
-.PHONY: all build run test unit labs lessons clean bench bench-compare docs docs-screenshot grade handout handout-check
+.PHONY: all build run test unit labs lessons clean bench bench-compare docs docs-screenshot grade handout handout-check fuzz fuzz-check
 
 all: build
 
@@ -30,6 +30,7 @@ test:
 	cmake -S . -B $(BUILD) -G Ninja -DPOCKER_WERROR=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 	ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure --timeout 300
+	$(MAKE) fuzz-check
 	$(MAKE) handout-check
 	$(MAKE) docs
 
@@ -39,6 +40,34 @@ labs: build
 	ctest --test-dir $(BUILD) -L lab -j $(JOBS) --output-on-failure
 lessons: build
 	ctest --test-dir $(BUILD) -L lesson -j $(JOBS) --output-on-failure
+
+# libFuzzer targets for the core's parsers (fuzz/README.md): clang with ASan
+# and UBSan, in a build directory of its own. fuzz-check replays each
+# target's seed corpus (fuzz/corpus/NAME, crashes found before included) and
+# runs FUZZ_RUNS mutations from a fixed seed, so a CI run is repeatable; new
+# inputs it finds go to $(BUILD_FUZZ)/corpus, never into the source tree.
+# For a long local run: make fuzz-check FUZZ_ARGS=-max_total_time=60
+BUILD_FUZZ ?= build-fuzz
+FUZZ_RUNS ?= 2000
+FUZZ_ARGS ?= -runs=$(FUZZ_RUNS) -seed=1
+FUZZ_TARGETS ?= $(patsubst fuzz/%_fuzz.cpp,%,$(wildcard fuzz/*_fuzz.cpp))
+$(BUILD_FUZZ)/build.ninja:
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DPOCKER_FUZZ=ON
+fuzz: $(BUILD_FUZZ)/build.ninja
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+fuzz-check: fuzz
+	@mkdir -p $(BUILD_FUZZ)/crashes
+	@for t in $(FUZZ_TARGETS); do \
+	  rm -rf $(BUILD_FUZZ)/corpus/$$t && mkdir -p $(BUILD_FUZZ)/corpus/$$t; \
+	  echo "fuzz-check: $$t"; \
+	  dict=; [ -f fuzz/dict/$$t.dict ] && dict=-dict=fuzz/dict/$$t.dict; \
+	  $(BUILD_FUZZ)/fuzz/$${t}_fuzz $(FUZZ_ARGS) $$dict -artifact_prefix=$(BUILD_FUZZ)/crashes/$$t- \
+	    $(BUILD_FUZZ)/corpus/$$t fuzz/corpus/$$t > $(BUILD_FUZZ)/$$t.log 2>&1 || { \
+	    tail -n 40 $(BUILD_FUZZ)/$$t.log; \
+	    echo "fuzz-check: $$t failed: the input is in $(BUILD_FUZZ)/crashes/ (fuzz/README.md says what next)" >&2; \
+	    exit 1; }; \
+	  tail -n 1 $(BUILD_FUZZ)/$$t.log; \
+	done
 
 # Benchmarks (benchmarks/README.md). Timings mean something only on a quiet machine.
 RUNS ?= 30

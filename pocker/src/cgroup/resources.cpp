@@ -1,6 +1,7 @@
 // Resources: docker's rules for resource limits, checked once before anything
 // is created, so a bad value ends `pocker run` with exit 125 and no cgroup.
 #include <algorithm>
+#include <cstdint>
 
 #include "pocker/cgroup.hpp"
 #include "pocker/parse.hpp"
@@ -15,7 +16,13 @@ std::optional<int64_t> effective_memory_swap(const Resources& r) {
   if (r.memory_swap) return r.memory_swap;
   // docker: "if --memory-swap is unset and --memory is set, the container
   // can use as much swap as the --memory setting", i.e. twice in total.
-  if (r.memory) return static_cast<int64_t>(*r.memory) * 2;
+  if (r.memory) {
+    // validate() sets no upper bound on --memory (the kernel clamps it), so
+    // twice the limit may not fit in int64: that much is no limit at all,
+    // and -1 says so without a signed overflow (found by fuzz/resources_fuzz).
+    if (*r.memory > static_cast<uint64_t>(INT64_MAX) / 2) return -1;
+    return static_cast<int64_t>(*r.memory * 2);
+  }
   return std::nullopt;
 }
 

@@ -1,5 +1,7 @@
 #include "security_json.hpp"
 
+#include "json_number.hpp"
+
 namespace pocker {
 
 using nlohmann::json;
@@ -39,7 +41,7 @@ Result<SecuritySpec> security_from_json(const json& j) {
     spec.privileged = j.at("privileged");
     spec.cap_add = j.at("cap_add").get<std::vector<std::string>>();
     spec.cap_drop = j.at("cap_drop").get<std::vector<std::string>>();
-    spec.capabilities = j.at("capabilities").get<CapSet>();
+    spec.capabilities = json_integer<CapSet>(j.at("capabilities"));
     spec.no_new_privileges = j.at("no_new_privileges");
     spec.seccomp = j.at("seccomp");
     spec.seccomp_profile = j.at("seccomp_profile");
@@ -48,12 +50,16 @@ Result<SecuritySpec> security_from_json(const json& j) {
       m.host_path = d.at("host_path");
       m.container_path = d.at("container_path");
       m.access = d.at("access");
-      m.type = d.at("type").get<std::string>().at(0);
-      m.major = d.at("major");
-      m.minor = d.at("minor");
-      m.mode = d.at("mode");
-      m.uid = d.at("uid");
-      m.gid = d.at("gid");
+      // One letter; std::string::at(0) of "" would throw past the catch
+      // below, which takes only json's exceptions (found by fuzz/spec_json_fuzz).
+      std::string type = d.at("type");
+      if (type != "c" && type != "b") return user_error("config.json: bad device type \"{}\"", type);
+      m.type = type[0];
+      m.major = json_integer<uint32_t>(d.at("major"));
+      m.minor = json_integer<uint32_t>(d.at("minor"));
+      m.mode = json_integer<mode_t>(d.at("mode"));
+      m.uid = json_integer<uid_t>(d.at("uid"));
+      m.gid = json_integer<gid_t>(d.at("gid"));
       spec.devices.push_back(std::move(m));
     }
     for (const auto& line : j.at("device_rules")) {

@@ -2,7 +2,7 @@
 
 #include <sys/random.h>
 
-#include <cstring>
+#include <string_view>
 
 namespace pocker {
 
@@ -27,8 +27,13 @@ Result<std::vector<std::string>> build_env(const std::vector<std::string>& user_
       continue;
     }
     // `-e KEY`: take the value from pocker's own environment, if any.
+    // Compared as lengths and bytes, not with strncmp: an --env-file line
+    // may hold a NUL, where strncmp stops early and the `=` test would then
+    // read past the end of a shorter host entry (found by fuzz/env_fuzz).
     for (char** h = host_env; h && *h; ++h) {
-      if (std::strncmp(*h, entry.c_str(), entry.size()) == 0 && (*h)[entry.size()] == '=') {
+      std::string_view host(*h);
+      if (host.size() > entry.size() && host.compare(0, entry.size(), entry) == 0 &&
+          host[entry.size()] == '=') {
         set(*h);
         break;
       }

@@ -234,6 +234,10 @@ Result<SeccompProfile> parse_seccomp_profile(const std::string& json_text, const
     // e.byte is one past the character that stopped the parser.
     return user_error("profile {}: not valid JSON at {}", source,
                       position(json_text, e.byte > 0 ? e.byte - 1 : 0));
+  } catch (const json::exception& e) {
+    // A number too large for a double (1e400) is out_of_range 406, not a
+    // parse_error, and has no position (found by fuzz/seccomp_fuzz).
+    return user_error("profile {}: not valid JSON: {}", source, e.what());
   }
   return ProfileReader(source).read(doc);
 }
