@@ -10,6 +10,12 @@ inline constexpr const char* kState =
     "lessons/lifecycle step 1 (the state directory and names: ps -a, inspect, wait, rm)";
 inline constexpr const char* kPid1 = "lessons/lifecycle step 2 (PID 1: zombies and signals, stop, --init)";
 inline constexpr const char* kExec = "lessons/lifecycle step 3 (exec: setns(2) and pid_for_children)";
+inline constexpr const char* kOneAtATime =
+    "lessons/lifecycle step 1, \"One operation at a time\" (the operation lock: start, stop, kill, rm, exec, cp)";
+inline constexpr const char* kUnreadable =
+    "lessons/lifecycle step 1, \"When a state file cannot be read\" (ps -a says unknown, rm -f removes it)";
 inline constexpr const char* kVolumes = "lessons/lifecycle step 4 (volumes: -v, :ro, --tmpfs, --read-only, and cp)";
+inline constexpr const char* kPockerDies =
+    "lessons/lifecycle step 1, \"When pocker itself dies\" (--rm containers of a killed pocker, SIGPIPE, a full disk)";
 
 }  // namespace lab::lifecycle

@@ -1,5 +1,6 @@
 // ps, logs, stop, start, restart, kill, rm, wait, inspect: thin wrappers
 // over pocker/lifecycle.hpp. Each resolves names and id prefixes first.
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "pocker/collect.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/lifecycle.hpp"
 #include "pocker/runtime.hpp"
@@ -21,8 +23,9 @@ namespace {
 // Applies `action` to each container; the exit code is 125 if any failed.
 int for_each(const Globals& globals, const std::vector<std::string>& refs,
              const std::function<Result<void>(StateStore&, const std::string& id)>& action,
-             bool print_ref) {
+             bool print_ref, bool collect = false) {
   StateStore store(globals.root);
+  if (collect) collect_orphans(store);
   int code = 0;
   for (const auto& ref : refs) {
     auto id = store.resolve(ref);
@@ -46,6 +49,7 @@ std::string short_command(const std::vector<std::string>& args) {
 
 int do_ps(const Globals& globals, bool all, bool quiet) {
   StateStore store(globals.root);
+  collect_orphans(store);  // never list a --rm container whose pocker died
   if (!quiet) {
     std::printf("%-12s  %-10s  %-32s  %-20s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "STATUS",
                 "NAMES");
@@ -53,7 +57,22 @@ int do_ps(const Globals& globals, bool all, bool quiet) {
   for (const auto& id : store.list()) {
     auto state = store.load(id);
     auto spec = store.load_spec(id);
-    if (!state || !spec) continue;
+    // No config.json at all: a pocker killed while it made the container.
+    // Its state says `created`; only the image and command are unknown.
+    bool half_made = state && !spec && spec.error().err() == ENOENT;
+    if (!state || (!spec && !half_made)) {
+      // Listed all the same, so that it is not forgotten: `rm -f` removes it.
+      if (!all) continue;
+      if (quiet) {
+        std::printf("%s\n", id.substr(0, 12).c_str());
+        continue;
+      }
+      std::string why = unreadable_reason(store, id, !state ? state.error() : spec.error());
+      std::printf("%-12s  %-10s  %-32s  %-20s  %s\n", id.substr(0, 12).c_str(), "?", "?",
+                  fmt::format("unknown ({})", why).c_str(),
+                  (state ? state.value().name : store.name_of(id)).c_str());
+      continue;
+    }
     const auto& s = state.value();
     if (!all && s.status != "running") continue;
     if (quiet) {
@@ -64,9 +83,10 @@ int do_ps(const Globals& globals, bool all, bool quiet) {
                          : s.status == "exited" ? fmt::format("Exited ({})", s.exit_code)
                          : s.status == "dead"   ? "Dead"
                                                 : "Created";
-    std::string image = spec.value().image.empty() ? "(rootfs)" : spec.value().image;
+    std::string image = half_made ? "?" : spec.value().image.empty() ? "(rootfs)" : spec.value().image;
+    std::string command = half_made ? "?" : short_command(spec.value().process.args);
     std::printf("%-12s  %-10s  %-32s  %-20s  %s\n", id.substr(0, 12).c_str(), image.c_str(),
-                short_command(spec.value().process.args).c_str(), status.c_str(), s.name.c_str());
+                command.c_str(), status.c_str(), s.name.c_str());
   }
   return 0;
 }
@@ -181,7 +201,7 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
       handler = [&, refs, force] {
         return for_each(globals, *refs, [&](StateStore& s, const std::string& id) {
           return remove_container(s, id, *force);
-        }, true);
+        }, true, /*collect=*/true);
       };
     });
   }
@@ -232,17 +252,13 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
     cmd->callback([&, ref, attach, restart] {
       handler = [&, ref, attach, restart] {
         StateStore store(globals.root);
+        collect_orphans(store);
         auto id = store.resolve(*ref);
         if (!id) {
           print_error(id.error().message());
           return static_cast<int>(kExitPockerFailed);
         }
-        if (restart) {
-          if (auto stopped = stop_container(store, id.value(), 10); !stopped) {
-            print_error(stopped.error().message());
-            return static_cast<int>(kExitPockerFailed);
-          }
-        }
+        if (restart) return restart_container(store, id.value(), 10);
         return start_container(store, id.value(), *attach);
       };
     });

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "pocker/exec.hpp"
 #include "pocker/lifecycle.hpp"
+#include "pocker/op_lock.hpp"
 
 extern char** environ;
 
@@ -38,8 +39,15 @@ void add_exec(CLI::App& app, const Globals& globals, Handler& handler) {
       }
       StateStore store(globals.root);
       auto id = store.resolve(rest[0]);
-      auto state = id ? store.load(id.value()) : Result<ContainerState>(std::move(id).error());
-      auto spec = id ? store.load_spec(id.value()) : Result<ContainerSpec>(user_error("no such container"));
+      // From the state check until the command runs: a `stop` or `rm` waits,
+      // so the set-up never joins a cgroup the monitor is removing.
+      auto lock = id ? OpLock::take(store, id.value()) : Result<OpLock>(std::move(id).error());
+      if (!lock) {
+        print_error(lock.error().message());
+        return static_cast<int>(kExitPockerFailed);
+      }
+      auto state = store.load(id.value());
+      auto spec = store.load_spec(id.value());
       if (!state || !spec) {
         print_error(!state ? state.error().message() : spec.error().message());
         return static_cast<int>(kExitPockerFailed);
@@ -66,7 +74,7 @@ void add_exec(CLI::App& app, const Globals& globals, Handler& handler) {
       if (process.terminal) process.env.push_back("TERM=xterm");
       auto outcome = exec_in_container(state.value().pid, state.value().cgroup, process,
                                        spec.value().security, flags->privileged,
-                                       globals.root);
+                                       globals.root, [&lock] { lock.value().release(); });
       if (!outcome) {
         print_error(outcome.error().message());
         return static_cast<int>(kExitPockerFailed);

@@ -1,3 +1,4 @@
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -90,6 +91,10 @@ int run_main(int argc, char** argv) {
 }  // namespace pocker::cli
 
 int main(int argc, char** argv) {
+  // `pocker --trace run --rm ... | head`: once head is gone, a write to the
+  // pipe must fail (EPIPE), not end pocker by SIGPIPE before it removed the
+  // container. The container gets the default action back: exec_in_path().
+  ::signal(SIGPIPE, SIG_IGN);
   // Unbuffered stderr keeps our messages in order with the container's.
   std::setvbuf(stderr, nullptr, _IONBF, 0);
   return pocker::cli::run_main(argc, argv);

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "pocker/cgroup.hpp"
+#include "pocker/collect.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/image.hpp"
 #include "pocker/lifecycle.hpp"
@@ -284,7 +285,20 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
         return static_cast<int>(kExitPockerFailed);
       }
       StateStore store(globals.root);
+      collect_orphans(store);
+      // --rm: held (here, and by the monitor of -d) until the container is
+      // removed; should this pocker be killed, the next one removes it.
+      AutoRemoveLock autoremove;
+      if (spec.value().remove) {
+        auto locked = lock_autoremove(store, spec.value().id);
+        if (!locked) {
+          print_error(locked.error().message());
+          return static_cast<int>(kExitPockerFailed);
+        }
+        autoremove = std::move(locked.value());
+      }
       if (auto named = store.reserve_name(spec.value().name, spec.value().id); !named) {
+        autoremove.drop();
         print_error(named.error().message());
         return static_cast<int>(kExitPockerFailed);
       }

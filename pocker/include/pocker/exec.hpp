@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 
 #include "pocker/runtime.hpp"
@@ -17,9 +18,12 @@ namespace pocker {
 /// It is confined as the container is (`security`: capabilities, seccomp,
 /// no_new_privs); `privileged` (exec --privileged) gives it every
 /// capability, and the container's seccomp profile compiled for them.
-/// `store_root` holds the seccomp cache.
+/// `store_root` holds the seccomp cache. `launched`, if set, is called once
+/// the command runs, before the wait for it: the caller's operation lock
+/// (pocker/op_lock.hpp) covers the set-up only.
 Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgroup_path,
                                      const ProcessSpec& process, const SecuritySpec& security,
-                                     bool privileged, const std::string& store_root);
+                                     bool privileged, const std::string& store_root,
+                                     const std::function<void()>& launched = {});
 
 }  // namespace pocker

@@ -10,7 +10,11 @@
 /// dlopen()ed libarchive the first time they are called.
 #pragma once
 
+#include <string>
+
 #include "pocker/error.hpp"
+
+struct archive;
 
 namespace pocker {
 
@@ -20,5 +24,12 @@ namespace pocker {
 /// without it loads the library itself, and ends pocker with a one-line
 /// error (exit 125) if that fails.
 Result<void> load_libarchive();
+
+/// The failure of libarchive's last call on `a`, after `what` (such as
+/// `unpack bin/sh`): libarchive's message, with the system's reason when
+/// archive_errno() holds one, e.g. `unpack bin/sh: Write failed: no space
+/// left on device`. libarchive's own codes (a bad archive, a misuse) are no
+/// system reason and are left out.
+Error archive_failure(struct archive* a, const std::string& what);
 
 }  // namespace pocker

@@ -84,6 +84,7 @@ Result<ExitStatus> wait_for(pid_t pid);
 /// execs it with `args` and `env`. Only returns on failure, with the errno
 /// that best explains it (ENOENT if never found, EACCES if found but not
 /// executable). Unlike execvpe(3) it uses the given PATH, not our own.
+/// The command starts with SIGPIPE's default action, which pocker ignores.
 Error exec_in_path(const std::vector<std::string>& args, const std::vector<std::string>& env,
                    const std::string& path);
 

@@ -32,8 +32,9 @@ void forward_signals_to(pid_t pid);
 /// then copies the new window size to the container's pty.
 bool take_window_changed();
 
-/// In a freshly cloned child: default dispositions and an empty signal
-/// mask, so the container does not inherit pocker's blocking.
+/// In a freshly cloned child: default dispositions for the forwarded
+/// signals and an empty signal mask, so the container does not inherit
+/// pocker's blocking. SIGPIPE stays ignored until exec_in_path() execs.
 void reset_signals_in_child();
 
 }  // namespace pocker

@@ -9,7 +9,8 @@
 /// see RootPlan::scratch). Names are files under `<root>/names`, created with O_EXCL so
 /// two pockers can never take the same name. Every write goes through a
 /// temporary file and rename(2), so a reader never sees half a file, and
-/// flock(2) on the container's directory orders the writers.
+/// flock(2) on the container's directory orders the writers. `op.lock`
+/// orders whole operations (start, stop, rm...): pocker/op_lock.hpp.
 #pragma once
 
 #include <sys/types.h>
@@ -77,6 +78,9 @@ class StateStore {
   std::string dir(const std::string& id) const { return root_ + "/containers/" + id; }
   /// Where a detached container's stdout and stderr go (`pocker logs`).
   std::string log_path(const std::string& id) const { return dir(id) + "/container.log"; }
+  /// The file a live pocker holds locked while it looks after the `--rm`
+  /// container `id`, `<root>/autoremove/<id>` (see pocker/collect.hpp).
+  std::string autoremove_path(const std::string& id) const { return root_ + "/autoremove/" + id; }
 
   /// Reserves `name` for `id`; fails if another container has it.
   Result<void> reserve_name(const std::string& name, const std::string& id);
@@ -86,8 +90,10 @@ class StateStore {
   /// Makes the container's directory and writes its config; load() reports
   /// it `created` until the first save().
   Result<void> create(const ContainerSpec& spec);
-  /// Removes the container's directory and name. The caller makes sure it
-  /// is not running.
+  /// Removes the container's directory and name, and last its
+  /// autoremove_path(). The caller makes sure it is not running. The
+  /// directory is renamed to `.removing-<id>` first, so that no path leads
+  /// into it while it is deleted.
   Result<void> remove(const std::string& id);
   /// The same, for a caller that knows the name (no config.json to read).
   Result<void> remove(const std::string& id, const std::string& name);
@@ -111,11 +117,13 @@ class StateStore {
   std::vector<std::string> list() const;
   /// A name, a full id or a unique id prefix → the id.
   Result<std::string> resolve(const std::string& ref) const;
+  /// The name reserved for `id`, found by reading the names directory
+  /// (for a container whose own files cannot be read); empty if none.
+  std::string name_of(const std::string& id) const;
 
  private:
   std::string root_;
   Result<ContainerState> created_state(const std::string& id) const;
-  std::string name_of(const std::string& id) const;
 };
 
 /// A docker-like name, e.g. `brave_turing`, for a container without --name.

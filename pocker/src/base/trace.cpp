@@ -1,5 +1,6 @@
 #include "pocker/trace.hpp"
 
+#include <errno.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@ namespace {
 // clone inherit it with the rest of memory.
 bool g_trace = false;
 bool g_timed = false;
+bool g_reader_gone = false;
 
 int64_t now_ns() {
   struct timespec ts;
@@ -39,8 +41,9 @@ void trace_line(std::string_view text) {
   line.append(text);
   line.push_back('\n');
   // One write per line keeps lines whole when parent and child both trace.
-  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
-  (void)ignored;
+  // Once the reader is gone (EPIPE: SIGPIPE is ignored), stop trying.
+  if (g_reader_gone) return;
+  if (::write(STDERR_FILENO, line.data(), line.size()) < 0 && errno == EPIPE) g_reader_gone = true;
 }
 
 }  // namespace pocker

@@ -10,6 +10,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <unistd.h>
 
 #include <string>
@@ -51,6 +52,15 @@ Result<void> load_libarchive() {
   if (library().handle) return ok();
   return user_error("load {}: {} (is the libarchive13 package installed?)", kSoname,
                     library().error);
+}
+
+Error archive_failure(struct archive* a, const std::string& what) {
+  const char* text = archive_error_string(a);
+  int err = archive_errno(a);
+  // libarchive's own codes, from its private archive_platform.h on Linux:
+  // -1 (ARCHIVE_ERRNO_MISC), EILSEQ (a bad archive) and EINVAL (a misuse).
+  if (err < 0 || err == EILSEQ || err == EINVAL) err = 0;
+  return errno_error(err, "{}: {}", what, text ? text : "failed");
 }
 
 namespace {

@@ -39,7 +39,7 @@ Result<void> unpack_tar(const unsigned char* data, size_t size, const std::strin
   ArchivePtr in(archive_read_new(), archive_read_free);
   archive_read_support_format_tar(in.get());
   if (archive_read_open_memory(in.get(), data, size) != ARCHIVE_OK) {
-    return user_error("open embedded image: {}", archive_error_string(in.get()));
+    return archive_failure(in.get(), "open embedded image");
   }
   ArchivePtr out(archive_write_disk_new(), archive_write_free);
   // SECURE_* make libarchive refuse `..` and writing through symlinks.
@@ -63,22 +63,22 @@ Result<void> unpack_tar(const unsigned char* data, size_t size, const std::strin
       archive_entry_set_hardlink(entry, (dest + "/" + target).c_str());
     }
     if (archive_write_header(out.get(), entry) != ARCHIVE_OK) {
-      return user_error("unpack {}: {}", name, archive_error_string(out.get()));
+      return archive_failure(out.get(), "unpack " + name);
     }
     const void* block;
     size_t len;
     la_int64_t offset;
     while ((rc = archive_read_data_block(in.get(), &block, &len, &offset)) == ARCHIVE_OK) {
       if (archive_write_data_block(out.get(), block, len, offset) != ARCHIVE_OK) {
-        return user_error("unpack {}: {}", name, archive_error_string(out.get()));
+        return archive_failure(out.get(), "unpack " + name);
       }
     }
-    if (rc != ARCHIVE_EOF) return user_error("read {}: {}", name, archive_error_string(in.get()));
+    if (rc != ARCHIVE_EOF) return archive_failure(in.get(), "read " + name);
     if (archive_write_finish_entry(out.get()) != ARCHIVE_OK) {
-      return user_error("unpack {}: {}", name, archive_error_string(out.get()));
+      return archive_failure(out.get(), "unpack " + name);
     }
   }
-  if (rc != ARCHIVE_EOF) return user_error("read embedded image: {}", archive_error_string(in.get()));
+  if (rc != ARCHIVE_EOF) return archive_failure(in.get(), "read embedded image");
   return ok();
 }
 

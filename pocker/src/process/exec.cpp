@@ -3,6 +3,7 @@
 // execvpe(3) searches the PATH of the *calling* process; a container needs
 // the PATH of the container's own environment, so the search is done here.
 #include <errno.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <string_view>
@@ -19,6 +20,21 @@ std::vector<char*> to_argv(const std::vector<std::string>& strings) {
   for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
   return out;
+}
+
+// execve(2) keeps an ignored signal ignored: pocker ignores SIGPIPE (a
+// closed pipe must not end it before it cleaned up), but the command gets
+// the default, so that `yes | head` in a container ends as it would
+// outside. Only now, after the last trace line, which could otherwise kill
+// this process by SIGPIPE; put back if execve fails.
+void execve_with_default_sigpipe(const char* path, char* const* argv, char* const* envp) {
+  struct sigaction dfl = {}, old = {};
+  dfl.sa_handler = SIG_DFL;
+  ::sigaction(SIGPIPE, &dfl, &old);
+  ::execve(path, argv, envp);
+  int err = errno;
+  ::sigaction(SIGPIPE, &old, nullptr);
+  errno = err;
 }
 
 }  // namespace
@@ -44,7 +60,7 @@ Error exec_in_path(const std::vector<std::string>& args, const std::vector<std::
   // A name with a slash is a path: no search, as in sh.
   if (name.find('/') != std::string::npos) {
     trace("execve(\"{}\")", name);
-    ::execve(name.c_str(), argv.data(), envp.data());
+    execve_with_default_sigpipe(name.c_str(), argv.data(), envp.data());
     return sys_error("exec \"{}\"", name);
   }
 
@@ -58,7 +74,7 @@ Error exec_in_path(const std::vector<std::string>& args, const std::vector<std::
     if (dir.empty()) dir = ".";
     std::string candidate = dir + "/" + name;
     if (trace_enabled() && ::access(candidate.c_str(), F_OK) == 0) trace("execve(\"{}\")", candidate);
-    ::execve(candidate.c_str(), argv.data(), envp.data());
+    execve_with_default_sigpipe(candidate.c_str(), argv.data(), envp.data());
     int err = errno;
     if (err != ENOENT && err != ENOTDIR) best = err;
     if (err != ENOENT && err != ENOTDIR && err != EACCES) {

@@ -2,13 +2,16 @@
 // the child exists, removed when the container ends, whatever the reason.
 #include "container_cgroup.hpp"
 
+#include <errno.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <optional>
 #include <vector>
 
 #include "pocker/runtime.hpp"
+#include "pocker/state.hpp"
 #include "pocker/trace.hpp"
 
 namespace pocker {
@@ -163,19 +166,46 @@ std::vector<CgroupMount> ContainerCgroup::views() const {
   return mounts;
 }
 
-Result<void> remove_container_cgroup(const std::string& id) {
+namespace {
+
+// Where this pocker makes containers' cgroups: the host's hierarchies, or
+// rootless the subtree delegated to the caller; none without either.
+std::optional<CgroupHost> containers_host() {
   auto detected = detect_cgroups();
-  if (!detected || detected.value().layout == CgroupLayout::kNone) return ok();
+  if (!detected || detected.value().layout == CgroupLayout::kNone) return std::nullopt;
   CgroupHost host = std::move(detected.value());
   if (::geteuid() != 0) {
-    // Where this user's pocker would have made it; without a delegated
-    // subtree, no rootless pocker made one.
+    // Without a delegated subtree, no rootless pocker made one.
     auto delegated = delegated_host(host, find_delegation(host), {});
-    if (!delegated) return ok();
+    if (!delegated) return std::nullopt;
     host = std::move(delegated.value());
   }
-  auto cgroup = TRY(make_cgroup(host, "pocker/" + id));
+  return host;
+}
+
+}  // namespace
+
+Result<void> remove_container_cgroup(const std::string& id) {
+  auto host = containers_host();
+  if (!host) return ok();
+  auto cgroup = TRY(make_cgroup(*host, "pocker/" + id));
   return cgroup->destroy();
+}
+
+Result<bool> container_cgroup_busy(const std::string& id) {
+  auto host = containers_host();
+  if (!host) return false;
+  auto cgroup = TRY(make_cgroup(*host, "pocker/" + id));
+  for (const auto& dir : cgroup->dirs()) {
+    auto pids = cgroupfs::read_pids(dir + "/cgroup.procs");
+    if (!pids && pids.error().err() == ENOENT) continue;  // not in this hierarchy
+    if (!pids) return std::move(pids).error();
+    for (pid_t pid : pids.value()) {
+      // A zombie has ended; it only waits for its parent (or init) to reap it.
+      if (process_start_time(pid) != 0) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace pocker

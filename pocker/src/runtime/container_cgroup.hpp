@@ -72,4 +72,9 @@ class ContainerCgroup {
 /// delegated top when rootless. Ok when there is none.
 Result<void> remove_container_cgroup(const std::string& id);
 
+/// True while a live process (not a zombie) is in the cgroup of container
+/// `id`, where remove_container_cgroup() would look; false when there is
+/// none, or no cgroup at all.
+Result<bool> container_cgroup_busy(const std::string& id);
+
 }  // namespace pocker

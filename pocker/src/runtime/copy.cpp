@@ -15,6 +15,7 @@
 
 #include "pocker/libarchive.hpp"
 #include "pocker/namespaces.hpp"
+#include "pocker/op_lock.hpp"
 #include "pocker/process.hpp"
 #include "pocker/sync.hpp"
 #include "pocker/trace.hpp"
@@ -49,14 +50,12 @@ std::string dir_name(const std::string& path) {
 Result<void> write_tree(const std::string& path, int fd) {
   ArchivePtr out(archive_write_new(), archive_write_free);
   archive_write_set_format_pax_restricted(out.get());
-  if (archive_write_open_fd(out.get(), fd) != ARCHIVE_OK) {
-    return user_error("tar: {}", archive_error_string(out.get()));
-  }
+  if (archive_write_open_fd(out.get(), fd) != ARCHIVE_OK) return archive_failure(out.get(), "tar");
   ArchivePtr disk(archive_read_disk_new(), archive_read_free);
   archive_read_disk_set_symlink_physical(disk.get());
   archive_read_disk_set_standard_lookup(disk.get());
   if (archive_read_disk_open(disk.get(), path.c_str()) != ARCHIVE_OK) {
-    return errno_error(archive_errno(disk.get()), "cp: {}", path);
+    return archive_failure(disk.get(), "cp: " + path);
   }
   std::string prefix = path;
   while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
@@ -70,27 +69,31 @@ Result<void> write_tree(const std::string& path, int fd) {
     }
     if (rc != ARCHIVE_OK) {
       archive_entry_free(entry);
-      return errno_error(archive_errno(disk.get()), "cp: {}", path);
+      return archive_failure(disk.get(), "cp: " + path);
     }
     archive_read_disk_descend(disk.get());
     std::string name = archive_entry_sourcepath(entry);
     archive_entry_set_pathname(entry, (top + name.substr(prefix.size())).c_str());
     if (archive_write_header(out.get(), entry) != ARCHIVE_OK) {
       archive_entry_free(entry);
-      return user_error("tar {}: {}", name, archive_error_string(out.get()));
+      return archive_failure(out.get(), "tar " + name);
     }
+    bool written = true;
     if (archive_entry_filetype(entry) == AE_IFREG) {
       int file = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
       char buf[65536];
       ssize_t n;
-      while (file >= 0 && (n = ::read(file, buf, sizeof buf)) > 0) {
-        archive_write_data(out.get(), buf, static_cast<size_t>(n));
+      // A failed write (the reader gone: EPIPE) ends the copy; the reader's
+      // own error, if it sent one, says more.
+      while (written && file >= 0 && (n = ::read(file, buf, sizeof buf)) > 0) {
+        written = archive_write_data(out.get(), buf, static_cast<size_t>(n)) >= 0;
       }
       if (file >= 0) ::close(file);
     }
     archive_entry_free(entry);
+    if (!written) return archive_failure(out.get(), "tar " + name);
   }
-  archive_write_close(out.get());
+  if (archive_write_close(out.get()) != ARCHIVE_OK) return archive_failure(out.get(), "tar");
   return ok();
 }
 
@@ -108,9 +111,7 @@ Result<void> read_tree(int fd, const std::string& target, bool confined,
   std::string rename_to = into ? "" : base_name(target);
   ArchivePtr in(archive_read_new(), archive_read_free);
   archive_read_support_format_tar(in.get());
-  if (archive_read_open_fd(in.get(), fd, 65536) != ARCHIVE_OK) {
-    return user_error("tar: {}", archive_error_string(in.get()));
-  }
+  if (archive_read_open_fd(in.get(), fd, 65536) != ARCHIVE_OK) return archive_failure(in.get(), "tar");
   ArchivePtr out(archive_write_disk_new(), archive_write_free);
   int options = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                 ARCHIVE_EXTRACT_UNLINK;
@@ -132,17 +133,22 @@ Result<void> read_tree(int fd, const std::string& target, bool confined,
       archive_entry_set_gid(entry, owner->gid);
     }
     if (archive_write_header(out.get(), entry) != ARCHIVE_OK) {
-      return errno_error(archive_errno(out.get()), "cp {}: {}", name, archive_error_string(out.get()));
+      return archive_failure(out.get(), "cp " + name);
     }
     const void* block;
     size_t len;
     la_int64_t offset;
     while ((rc = archive_read_data_block(in.get(), &block, &len, &offset)) == ARCHIVE_OK) {
-      archive_write_data_block(out.get(), block, len, offset);
+      // A full disk shows here (ENOSPC): stop, and say so.
+      if (archive_write_data_block(out.get(), block, len, offset) != ARCHIVE_OK) {
+        return archive_failure(out.get(), "cp " + name);
+      }
     }
-    archive_write_finish_entry(out.get());
+    if (rc != ARCHIVE_EOF) break;
+    // A warning here (a time or mode not restored) never failed cp before.
+    if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN) return archive_failure(out.get(), "cp " + name);
   }
-  if (rc != ARCHIVE_EOF) return user_error("cp: {}", archive_error_string(in.get()));
+  if (rc != ARCHIVE_EOF) return archive_failure(in.get(), "cp");
   return ok();
 }
 
@@ -191,6 +197,10 @@ Result<std::optional<Owner>> enter_container_root(StateStore& store, const std::
 Result<void> transfer(StateStore& store, const std::string& id, bool to_container,
                       const std::function<Result<void>(int)>& host_side,
                       const std::function<Result<void>(int, const std::optional<Owner>&)>& container_side) {
+  // For the whole copy: the overlay of a stopped container, mounted here,
+  // must not be mounted by a `start` at the same time (one upper and one
+  // work directory), and an `rm` must not remove what we read or write.
+  auto lock = TRY(OpLock::take(store, id));
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) < 0) return sys_error("pipe");
   int host_fd = to_container ? fds[1] : fds[0];

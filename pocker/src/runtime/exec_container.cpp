@@ -71,7 +71,8 @@ Result<void> prepare_exec_child(const std::vector<NamespaceHandle>& namespaces,
 
 Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgroup_path,
                                      const ProcessSpec& process, const SecuritySpec& security,
-                                     bool privileged, const std::string& store_root) {
+                                     bool privileged, const std::string& store_root,
+                                     const std::function<void()>& launched) {
   // Asked once, before the user namespace below makes us its root.
   const bool rootless = ::geteuid() != 0;
   // docker's exec --privileged: every capability; the container's own
@@ -146,6 +147,9 @@ Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgr
     if (message->stage == SyncStage::kExec) return exec_failure(*message);
     return errno_error(message->err, "{}", message->text);
   }
+  // It runs, in the container's namespaces and cgroup: a `stop` from now on
+  // ends it with the container.
+  if (launched) launched();
   if (console) {
     RawMode raw(STDIN_FILENO);
     TRY_CTX(relay_console(console, process.interactive), "terminal");

@@ -14,7 +14,9 @@
 #include <thread>
 
 #include "container_cgroup.hpp"
+#include "unreadable.hpp"
 #include "pocker/fs.hpp"
+#include "pocker/op_lock.hpp"
 #include "pocker/trace.hpp"
 
 namespace pocker {
@@ -110,7 +112,11 @@ bool wait_until_stopped(StateStore& store, const std::string& id,
 
 // Forks a monitor in its own session whose output goes to the container's
 // log, and waits until it reports that the command runs (or why not).
-int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, bool first_run) {
+// The operation lock passes to the monitor: it lets the next operation in
+// once state.json says `running`, and on a failure only when it exits,
+// after its clean-up. So a `start` killed meanwhile does not free it early.
+int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, bool first_run,
+                               OpLock lock) {
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) < 0) {
     print_error(sys_error("pipe").message());
@@ -148,12 +154,17 @@ int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, boo
       (void)ignored;
       ::close(fd);
     };
-    ::_exit(monitor(store, spec, first_run, [&] { say("ok"); },
+    ::_exit(monitor(store, spec, first_run,
+                    [&] {
+                      lock.release();
+                      say("ok");
+                    },
                     [&](int code, const std::string& message) {
                       say(std::to_string(code) + " " + message);
                     }));
   }
   ::close(ready[1]);
+  lock.release();  // the monitor holds it now
   std::string answer;
   char buf[512];
   ssize_t n;
@@ -179,8 +190,7 @@ int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, boo
 
 Result<void> register_container(StateStore& store, const ContainerSpec& spec) {
   if (auto created = store.create(spec); !created) {
-    store.release_name(spec.name);
-    (void)remove_tree(store.dir(spec.id));
+    (void)store.remove(spec.id, spec.name);  // the name, what was made, the --rm lock file
     return created;
   }
   return ok();
@@ -201,30 +211,55 @@ int run_detached(StateStore& store, const ContainerSpec& spec) {
     print_error(registered.error().message());
     return kExitPockerFailed;
   }
-  int code = run_under_detached_monitor(store, spec, true);
-  return code;
+  // Held until it runs: an `rm -f` or `start` of it meanwhile waits (a
+  // foreground run takes none: nobody else can act on it before it runs
+  // but `rm -f`, and a `run --rm` must stay cheap).
+  auto lock = OpLock::take(store, spec.id);
+  if (!lock) {
+    print_error(lock.error().message());
+    (void)store.remove(spec.id, spec.name);
+    return kExitPockerFailed;
+  }
+  return run_under_detached_monitor(store, spec, true, std::move(lock.value()));
 }
 
-int start_container(StateStore& store, const std::string& id, bool attach) {
+namespace {
+
+// start, with the operation lock held; it passes to the monitor.
+int start_locked(StateStore& store, const std::string& id, bool attach, OpLock lock) {
   auto spec = store.load_spec(id);
   if (!spec) {
-    print_error(spec.error().message());
+    print_error(fmt::format("container {}: {}", id.substr(0, 12), spec.error().message()));
     return kExitPockerFailed;
   }
   auto state = store.load(id);
-  if (state && state.value().status == "running") {
-    print_error(fmt::format("container {} is already running", id.substr(0, 12)));
+  if (!state) {
+    print_error(fmt::format("container {}: {}", id.substr(0, 12), state.error().message()));
     return kExitPockerFailed;
+  }
+  if (state.value().status == "running") {
+    // docker: starting a running container is no error and changes
+    // nothing; the other of two `start`s at once ends here.
+    if (attach) {
+      print_error(fmt::format("container {} is already running", id.substr(0, 12)));
+      return kExitPockerFailed;
+    }
+    std::printf("%s\n", id.c_str());
+    return 0;
   }
   // A new process in the same container: same id, root and overlay.
   if (attach) {
-    return monitor(store, spec.value(), false, nullptr,
-                   [](int, const std::string& m) { print_error(m); });
+    // This process is the monitor: the lock goes once it runs, or failed.
+    return monitor(store, spec.value(), false, [&lock] { lock.release(); },
+                   [&lock](int, const std::string& m) {
+                     lock.release();
+                     print_error(m);
+                   });
   }
-  return run_under_detached_monitor(store, spec.value(), false);
+  return run_under_detached_monitor(store, spec.value(), false, std::move(lock));
 }
 
-Result<void> kill_container(StateStore& store, const std::string& id, int signal) {
+Result<void> signal_locked(StateStore& store, const std::string& id, int signal) {
   auto state = TRY(store.load(id));
   if (state.status != "running" || state.pid <= 0) {
     return user_error("container {} is not running", id.substr(0, 12));
@@ -234,11 +269,12 @@ Result<void> kill_container(StateStore& store, const std::string& id, int signal
   return ok();
 }
 
-Result<void> stop_container(StateStore& store, const std::string& id, double timeout_s) {
+// Held until the monitor has written `exited`: a `start` or `rm` waits.
+Result<void> stop_locked(StateStore& store, const std::string& id, double timeout_s) {
   auto state = TRY(store.load(id));
   if (state.status != "running") return ok();  // docker: stopping a stopped container is fine
   // handout(lifecycle.stop) begin: SIGTERM first, so the container can end cleanly; SIGKILL only when it still runs after timeout_s
-  TRY(kill_container(store, id, SIGTERM));
+  TRY(signal_locked(store, id, SIGTERM));
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
   if (wait_until_stopped(store, id, deadline)) return ok();
@@ -246,30 +282,29 @@ Result<void> stop_container(StateStore& store, const std::string& id, double tim
   // handout(lifecycle.stop) stub:
   // (void)timeout_s;
   // handout(lifecycle.stop) end
-  (void)kill_container(store, id, SIGKILL);
+  (void)signal_locked(store, id, SIGKILL);
   if (wait_until_stopped(store, id, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {
     return ok();
   }
   return user_error("container {} did not stop", id.substr(0, 12));
 }
 
-Result<int> wait_container(StateStore& store, const std::string& id) {
-  while (true) {
-    auto state = TRY(store.load(id));
-    if (state.status == "exited") return state.exit_code;
-    if (state.status == "dead") return user_error("container {} died with its monitor; its exit status is unknown", id.substr(0, 12));
-    if (state.status == "created") return state.exit_code;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+Result<void> remove_locked(StateStore& store, const std::string& id, bool force) {
+  auto state = store.load(id);
+  if (!state) {
+    // Its state cannot be read, so nobody knows whether it runs: only
+    // `rm -f` removes it, by what it has whatever its files say.
+    if (!force) {
+      return user_error("container {} cannot be read ({}): rm -f removes it anyway", id.substr(0, 12),
+                        unreadable_reason(store, id, state.error()));
+    }
+    return remove_unreadable(store, id, state.error());
   }
-}
-
-Result<void> remove_container(StateStore& store, const std::string& id, bool force) {
-  auto state = TRY(store.load(id));
-  if (state.status == "running") {
+  if (state.value().status == "running") {
     if (!force) {
       return user_error("container {} is running: stop it first, or use rm -f", id.substr(0, 12));
     }
-    (void)kill_container(store, id, SIGKILL);
+    (void)signal_locked(store, id, SIGKILL);
     if (!wait_until_stopped(store, id, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {
       return user_error("container {} did not stop", id.substr(0, 12));
     }
@@ -285,9 +320,58 @@ Result<void> remove_container(StateStore& store, const std::string& id, bool for
   return store.remove(id);
 }
 
+}  // namespace
+
+int start_container(StateStore& store, const std::string& id, bool attach) {
+  auto lock = OpLock::take(store, id);
+  if (!lock) {
+    print_error(lock.error().message());
+    return kExitPockerFailed;
+  }
+  return start_locked(store, id, attach, std::move(lock.value()));
+}
+
+int restart_container(StateStore& store, const std::string& id, double timeout_s) {
+  // One lock for both halves: nothing gets between the stop and the start.
+  auto lock = OpLock::take(store, id);
+  auto stopped = lock ? stop_locked(store, id, timeout_s) : Result<void>(std::move(lock).error());
+  if (!stopped) {
+    print_error(stopped.error().message());
+    return kExitPockerFailed;
+  }
+  return start_locked(store, id, false, std::move(lock.value()));
+}
+
+Result<void> kill_container(StateStore& store, const std::string& id, int signal) {
+  auto lock = TRY(OpLock::take(store, id));
+  return signal_locked(store, id, signal);
+}
+
+Result<void> stop_container(StateStore& store, const std::string& id, double timeout_s) {
+  auto lock = TRY(OpLock::take(store, id));
+  return stop_locked(store, id, timeout_s);
+}
+
+Result<int> wait_container(StateStore& store, const std::string& id) {
+  while (true) {
+    auto state = TRY(store.load(id));
+    if (state.status == "exited") return state.exit_code;
+    if (state.status == "dead") return user_error("container {} died with its monitor; its exit status is unknown", id.substr(0, 12));
+    if (state.status == "created") return state.exit_code;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+Result<void> remove_container(StateStore& store, const std::string& id, bool force) {
+  // Works on a half-made directory too: OpLock::take() makes op.lock.
+  auto lock = TRY(OpLock::take(store, id));
+  return remove_locked(store, id, force);
+}
+
 Result<std::string> inspect_container(StateStore& store, const std::string& id) {
-  auto state = TRY(store.load(id));
-  auto spec = TRY(store.load_spec(id));
+  // One line that says which file is wrong; `rm -f` still removes it.
+  auto state = TRY_CTX(store.load(id), fmt::format("container {} cannot be read", id.substr(0, 12)));
+  auto spec = TRY_CTX(store.load_spec(id), fmt::format("container {} cannot be read", id.substr(0, 12)));
   nlohmann::json j;
   j["Id"] = state.id;
   j["Name"] = state.name;

@@ -61,6 +61,8 @@ bool take_window_changed() {
   return true;
 }
 
+// SIGPIPE stays ignored here: the child still traces until its execve,
+// and exec_in_path() gives the command the default action.
 void reset_signals_in_child() {
   struct sigaction action;
   ::memset(&action, 0, sizeof action);

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "json_number.hpp"
 #include "security_json.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/trace.hpp"
@@ -141,11 +142,11 @@ Result<ContainerSpec> spec_from_json(const std::string& text) {
                        n.at("net"),   n.at("cgroup"), n.at("user")};
     const auto& r = j.at("resources");
     if (r.contains("cpus")) spec.resources.cpus = r["cpus"].get<double>();
-    if (r.contains("memory")) spec.resources.memory = r["memory"].get<uint64_t>();
-    if (r.contains("memory_swap")) spec.resources.memory_swap = r["memory_swap"].get<int64_t>();
-    if (r.contains("pids_limit")) spec.resources.pids_limit = r["pids_limit"].get<int64_t>();
+    if (r.contains("memory")) spec.resources.memory = json_integer<uint64_t>(r["memory"]);
+    if (r.contains("memory_swap")) spec.resources.memory_swap = json_integer<int64_t>(r["memory_swap"]);
+    if (r.contains("pids_limit")) spec.resources.pids_limit = json_integer<int64_t>(r["pids_limit"]);
     if (r.contains("cpuset_cpus")) spec.resources.cpuset_cpus = r["cpuset_cpus"].get<std::string>();
-    if (r.contains("cpu_shares")) spec.resources.cpu_shares = r["cpu_shares"].get<uint64_t>();
+    if (r.contains("cpu_shares")) spec.resources.cpu_shares = json_integer<uint64_t>(r["cpu_shares"]);
     spec.no_pivot = j.at("no_pivot");
     spec.remove = j.at("remove");
     spec.init = j.value("init", false);
@@ -156,8 +157,14 @@ Result<ContainerSpec> spec_from_json(const std::string& text) {
     }
     const json userns = j.value("userns", json::object());
     spec.userns = userns.value("mode", "");
-    for (const auto& m : userns.value("uid_map", json::array())) spec.uid_map.push_back({m[0], m[1], m[2]});
-    for (const auto& m : userns.value("gid_map", json::array())) spec.gid_map.push_back({m[0], m[1], m[2]});
+    // at(), not []: a line with fewer than three numbers would read past
+    // the array (found by fuzz/spec_json_fuzz).
+    auto map_line = [](const json& m) {
+      return IdMap{json_integer<uint32_t>(m.at(0)), json_integer<uint32_t>(m.at(1)),
+                   json_integer<uint32_t>(m.at(2))};
+    };
+    for (const auto& m : userns.value("uid_map", json::array())) spec.uid_map.push_back(map_line(m));
+    for (const auto& m : userns.value("gid_map", json::array())) spec.gid_map.push_back(map_line(m));
     spec.security = TRY(security_from_json(j.value("security", json())));
   } catch (const json::exception& e) {
     return user_error("config.json: {}", e.what());
@@ -252,8 +259,22 @@ std::string StateStore::name_of(const std::string& id) const {
 
 Result<void> StateStore::remove(const std::string& id, const std::string& name) {
   release_name(name);
-  TRY(remove_tree(dir(id)));
+  // Out of the way first, with one rename(2): from then on no path leads
+  // into it, so nothing (OpLock::take() making op.lock, a state write) can
+  // add a file while it is deleted, and of two removers the second finds
+  // nothing. A `.removing-` directory left by a killed pocker is listed
+  // nowhere; the next remove of the same id deletes it.
+  std::string doomed = root_ + "/containers/.removing-" + id;
+  int moved = ::rename(dir(id).c_str(), doomed.c_str());
+  if (moved < 0 && (errno == ENOTEMPTY || errno == EEXIST)) {
+    TRY(remove_tree(doomed));  // that leftover, first
+    moved = ::rename(dir(id).c_str(), doomed.c_str());
+  }
+  if (moved < 0 && errno != ENOENT) return sys_error("rename {}", dir(id));
+  TRY(remove_tree(doomed));
   trace("remove {} = ok", dir(id));
+  // Last: should pocker die before, the next one finds the rest (collect.hpp).
+  ::unlink(autoremove_path(id).c_str());
   return ok();
 }
 
@@ -268,19 +289,30 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
   if (!text) return std::move(text).error();
   json j = json::parse(text.value(), nullptr, false);
   if (j.is_discarded()) return user_error("{}/state.json: not valid JSON", dir(id));
+  // value() throws on a document that is not an object or a key of the
+  // wrong type: an error here, never an exception out of `ps` (found by
+  // fuzz/state_json_fuzz).
+  if (!j.is_object()) return user_error("{}/state.json: not a JSON object", dir(id));
   ContainerState s;
-  s.id = j.value("id", id);
-  s.name = j.value("name", "");
-  s.status = j.value("status", "created");
-  s.pid = j.value("pid", 0);
-  s.monitor = j.value("monitor", 0);
-  s.monitor_start = j.value("monitor_start", uint64_t{0});
-  s.exit_code = j.value("exit_code", 0);
-  s.oom_killed = j.value("oom_killed", false);
-  s.cgroup = j.value("cgroup", "");
-  s.created_at = j.value("created_at", "");
-  s.started_at = j.value("started_at", "");
-  s.finished_at = j.value("finished_at", "");
+  try {
+    s.id = j.value("id", id);
+    s.name = j.value("name", "");
+    s.status = j.value("status", "created");
+    auto number = [&j]<typename T>(const char* key, T fallback) {
+      return j.contains(key) ? json_integer<T>(j.at(key)) : fallback;
+    };
+    s.pid = number("pid", pid_t{0});
+    s.monitor = number("monitor", pid_t{0});
+    s.monitor_start = number("monitor_start", uint64_t{0});
+    s.exit_code = number("exit_code", 0);
+    s.oom_killed = j.value("oom_killed", false);
+    s.cgroup = j.value("cgroup", "");
+    s.created_at = j.value("created_at", "");
+    s.started_at = j.value("started_at", "");
+    s.finished_at = j.value("finished_at", "");
+  } catch (const json::exception& e) {
+    return user_error("{}/state.json: {}", dir(id), e.what());
+  }
   // Never report a lie: "running" with no live monitor means it died with
   // its monitor (PR_SET_PDEATHSIG), and nobody recorded how.
   if (s.status == "running" && !process_is(s.monitor, s.monitor_start)) {
@@ -311,6 +343,9 @@ Result<std::string> StateStore::created_at(const std::string& id) const {
 }
 
 Result<void> StateStore::save(const ContainerState& state) {
+  // A monitor that could not read the state back has no id to write under:
+  // dir("") would put a stray state.json straight into <root>/containers.
+  if (state.id.empty()) return user_error("save state: no container id");
   TRY(write_file_atomic(dir(state.id) + "/state.json", state_to_json(state).dump(2), 0600));
   trace("write {}/state.json ({}) = ok", dir(state.id), state.status);
   return ok();

@@ -67,6 +67,9 @@ bool write_all(int fd, const char* data, size_t size) {
 Result<void> relay_console(const Fd& master, bool forward_input) {
   copy_window_size(STDIN_FILENO, master.get());
   bool input_open = forward_input;
+  // Our stdout closed (a pipe whose reader is gone): the container's
+  // output is still read, so that it never blocks on a full pty, and dropped.
+  bool output_open = true;
   char buf[8192];
   while (true) {
     struct pollfd fds[2] = {{master.get(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
@@ -79,7 +82,7 @@ Result<void> relay_console(const Fd& master, bool forward_input) {
       // EIO: every slave descriptor is closed, the container is gone.
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return ok();
-      if (!write_all(STDOUT_FILENO, buf, static_cast<size_t>(n))) return ok();
+      if (output_open && !write_all(STDOUT_FILENO, buf, static_cast<size_t>(n))) output_open = false;
     }
     if (input_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
       ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
