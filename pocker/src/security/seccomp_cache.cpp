@@ -38,7 +38,8 @@ constexpr std::string_view kMagic = "pocker-seccomp-cache 1\n";
 std::string cache_inputs(const std::string& json_text, uint64_t caps) {
   struct utsname u;
   std::string release = ::uname(&u) == 0 ? u.release : "unknown";
-  return fmt::format("format 1\nlibseccomp {}.{}.{}\narch {}\ncaps {:#x}\nkernel {}\nprofile {}\n{}",
+  // 2: the binary-tree layout (SCMP_FLTATR_CTL_OPTIMIZE).
+  return fmt::format("format 2\nlibseccomp {}.{}.{}\narch {}\ncaps {:#x}\nkernel {}\nprofile {}\n{}",
                      SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO, seccomp_names::native_name(), caps,
                      release, json_text.size(), json_text);
 }
