@@ -135,8 +135,9 @@ class SecurityRootless : public ::testing::Test {
 };
 
 // In its own user namespace, root with CAP_SYS_ADMIN may mount a tmpfs in its own mount namespace:
-// the kernel allows it. Catches: rootless containers that keep the namespace's full set (the
-// relaxed half shows that the capability is what was missing).
+// the kernel allows it. Two things stop it: the capability set and the seccomp profile (mount is
+// allowed only with CAP_SYS_ADMIN), so each alone still blocks it. The relaxed half gives the
+// capability back, which the profile then follows.
 TEST_F(SecurityRootless, MountTmpfsBlocked) {
   EXPECT_TRUE(blocked(escape({"mount-tmpfs"}), "EPERM", kCaps));
   EXPECT_TRUE(went_through(escape({"mount-tmpfs"}, {"--cap-add", "SYS_ADMIN"}), kCaps));
