@@ -28,8 +28,11 @@
 #include <vector>
 
 #include "pocker/capabilities.hpp"
+#include "lesson-security.hpp"
 
 namespace {
+
+using lesson::errno_text;
 
 // The value of one "CapXxx:" line of /proc/self/status (hex), or 0.
 uint64_t status_caps(const std::string& key) {
@@ -67,12 +70,6 @@ void clear_bit(CapState& s, int cap) {
   s.data[cap / 32].effective &= mask;
   s.data[cap / 32].permitted &= mask;
   s.data[cap / 32].inheritable &= mask;
-}
-
-// "ok", or the errno's name and text: "EPERM (Operation not permitted)".
-std::string errno_text(int err) {
-  if (err == 0) return "ok";
-  return std::string(strerrorname_np(err)) + " (" + strerror(err) + ")";
 }
 
 // mount(2) a tmpfs on `dir`; 0 on success, else errno. On success it is

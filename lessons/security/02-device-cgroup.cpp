@@ -41,13 +41,11 @@
 #include <vector>
 
 #include "pocker/devices.hpp"
+#include "lesson-security.hpp"
 
 namespace {
 
-std::string errno_text(int err) {
-  if (err == 0) return "ok";
-  return std::string(strerrorname_np(err)) + " (" + strerror(err) + ")";
-}
+using lesson::errno_text;
 
 // 0 if `path` opens for reading, else the errno.
 int try_open(const std::string& path) {

@@ -30,8 +30,12 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include "lesson-security.hpp"
 
 namespace {
+
+using lesson::errno_text;
+using lesson::status_line;
 
 // The filter only sees numbers, and a number means a different call on
 // another architecture, so the first check is always the architecture.
@@ -110,22 +114,6 @@ void print_filter() {
       }
     }
   }
-}
-
-std::string errno_text(int err) {
-  if (err == 0) return "ok";
-  return std::string(strerrorname_np(err)) + " (" + strerror(err) + ")";
-}
-
-// "Seccomp 2": one line of /proc/self/status, the tab made a space.
-std::string status_line(const std::string& key) {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(key + ":", 0) == 0) {
-      return key + " " + line.substr(line.find_first_not_of(" \t", key.size() + 1));
-    }
-  }
-  return key + " ?";
 }
 
 // mkdir then rmdir; 0 or the errno of mkdir.

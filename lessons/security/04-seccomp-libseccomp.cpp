@@ -28,24 +28,12 @@
 
 #include "pocker/capabilities.hpp"
 #include "pocker/seccomp.hpp"
+#include "lesson-security.hpp"
 
 namespace {
 
-std::string errno_text(int err) {
-  if (err == 0) return "ok";
-  return std::string(strerrorname_np(err)) + " (" + strerror(err) + ")";
-}
-
-// "Seccomp 2": one line of /proc/self/status, the tab made a space.
-std::string status_line(const std::string& key) {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(key + ":", 0) == 0) {
-      return key + " " + line.substr(line.find_first_not_of(" \t", key.size() + 1));
-    }
-  }
-  return key + " ?";
-}
+using lesson::errno_text;
+using lesson::status_line;
 
 // How many BPF instructions libseccomp makes of `ctx`: seccomp_export_bpf
 // writes them to a descriptor, 8 bytes each (struct sock_filter).

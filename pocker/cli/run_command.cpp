@@ -207,11 +207,6 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   spec.security = TRY(make_security_spec(flags.privileged, flags.cap_add, flags.cap_drop,
                                          flags.security_opts, flags.devices,
                                          flags.device_cgroup_rules));
-  if (spec.security.privileged && ::geteuid() != 0) {
-    // Rootless, "every capability" is every capability of a user
-    // namespace: no host device and no seccomp-free host kernel access.
-    spec.security.devices.clear();
-  }
   return spec;
 }
 

@@ -407,6 +407,17 @@ class TestCgroupDir {
   int error_ = 0;
 };
 
+// Parent side of a forked check: closes the write end, reads what the
+// child wrote until EOF, closes the read end.
+std::string read_report(int pipe_fds[2]) {
+  ::close(pipe_fds[1]);
+  std::string report;
+  char buf[512];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof(buf))) > 0;) report.append(buf, static_cast<size_t>(n));
+  ::close(pipe_fds[0]);
+  return report;
+}
+
 // Forks a child that writes its pid to `procs` (joining the cgroup), then
 // tries each step; returns what went otherwise than expected, one line
 // each (empty: all as expected). `node_dir` is a scratch directory.
@@ -445,11 +456,7 @@ std::string probe_in_child(const std::string& procs, const std::string& node_dir
     (void)!::write(pipe_fds[1], report.data(), report.size());
     ::_exit(0);
   }
-  ::close(pipe_fds[1]);
-  std::string report;
-  char buf[512];
-  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof(buf))) > 0;) report.append(buf, static_cast<size_t>(n));
-  ::close(pipe_fds[0]);
+  std::string report = read_report(pipe_fds);
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) report += "child did not exit 0\n";
@@ -562,11 +569,7 @@ TEST_F(DeviceTemp, MountDevMakesTheMappedNodes) {
     (void)!::write(pipe_fds[1], report.data(), report.size());
     ::_exit(0);
   }
-  ::close(pipe_fds[1]);
-  std::string report;
-  char buf[512];
-  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof(buf))) > 0;) report.append(buf, static_cast<size_t>(n));
-  ::close(pipe_fds[0]);
+  std::string report = read_report(pipe_fds);
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);

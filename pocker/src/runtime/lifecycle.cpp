@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "container_cgroup.hpp"
+#include "security_json.hpp"
 #include "unreadable.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/op_lock.hpp"
@@ -418,10 +419,6 @@ Result<std::string> inspect_container(StateStore& store, const std::string& id) 
                        {"PathInContainer", d.container_path},
                        {"CgroupPermissions", d.access}});
   }
-  std::vector<std::string> rules;
-  for (const auto& rule : sec.device_rules) {
-    rules.push_back((rule.allow ? "allow " : "deny ") + device_rule_line(rule));
-  }
   j["HostConfig"]["Privileged"] = sec.privileged;
   j["HostConfig"]["CapAdd"] = sec.cap_add;
   j["HostConfig"]["CapDrop"] = sec.cap_drop;
@@ -429,7 +426,8 @@ Result<std::string> inspect_container(StateStore& store, const std::string& id) 
   j["HostConfig"]["Devices"] = devices;
   j["HostConfig"]["EffectiveCaps"] = capability_names(sec.capabilities);
   j["HostConfig"]["Seccomp"] = sec.seccomp;
-  j["HostConfig"]["DeviceCgroupRules"] = rules;
+  // The rules as config.json keeps them: "allow c 1:3 rwm".
+  j["HostConfig"]["DeviceCgroupRules"] = security_to_json(sec).at("device_rules");
   j["CgroupPath"] = state.cgroup;
   j["LogPath"] = store.log_path(id);
   return j.dump(2);

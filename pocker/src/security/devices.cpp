@@ -147,6 +147,21 @@ std::string device_rule_line(const DeviceRule& rule) {
                      rule.access);
 }
 
+namespace {
+
+// What the container's node copies from the host's (stat(2) of a char or
+// block device): its type, numbers, permission bits and owner.
+void take_node(const struct stat& st, DeviceMapping& m) {
+  m.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
+  m.major = ::major(st.st_rdev);
+  m.minor = ::minor(st.st_rdev);
+  m.mode = st.st_mode & 07777;
+  m.uid = st.st_uid;
+  m.gid = st.st_gid;
+}
+
+}  // namespace
+
 Result<DeviceMapping> parse_device_mapping(const std::string& text) {
   std::vector<std::string> parts;
   for (size_t start = 0;;) {
@@ -186,12 +201,7 @@ Result<DeviceMapping> parse_device_mapping(const std::string& text) {
   if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
     return user_error("--device {}: not a character or block device", m.host_path);
   }
-  m.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
-  m.major = ::major(st.st_rdev);
-  m.minor = ::minor(st.st_rdev);
-  m.mode = st.st_mode & 07777;
-  m.uid = st.st_uid;
-  m.gid = st.st_gid;
+  take_node(st, m);
   return m;
 }
 
@@ -211,12 +221,7 @@ std::vector<DeviceMapping> host_devices(const std::string& dev) {
     if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) continue;
     DeviceMapping m;
     m.host_path = m.container_path = path;
-    m.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
-    m.major = ::major(st.st_rdev);
-    m.minor = ::minor(st.st_rdev);
-    m.mode = st.st_mode & 07777;
-    m.uid = st.st_uid;
-    m.gid = st.st_gid;
+    take_node(st, m);
     found.push_back(std::move(m));
   }
   ::closedir(dir);

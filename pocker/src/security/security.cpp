@@ -70,7 +70,9 @@ Result<SecuritySpec> make_security_spec(bool privileged, const std::vector<std::
   for (const auto& text : device_cgroup_rules) {
     spec.device_rules.push_back(TRY_CTX(parse_device_rule(text), "--device-cgroup-rule"));
   }
-  if (privileged) spec.devices = host_devices();
+  // Rootless, "every capability" is every capability of a user
+  // namespace, which may open none of the host's devices anyway.
+  if (privileged && ::geteuid() == 0) spec.devices = host_devices();
   for (const auto& text : devices) {
     DeviceMapping mapping = TRY(parse_device_mapping(text));
     spec.device_rules.push_back(rule_for(mapping));
