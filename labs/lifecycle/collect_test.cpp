@@ -62,6 +62,17 @@ class LifecycleCollect : public lc::LifecycleTest {
     return left;
   }
 
+  // True when no live process is left in any cgroup directory of container `id` (a zombie has
+  // ended; it only waits to be reaped).
+  static bool cgroup_has_ended(const std::string& id) {
+    for (const std::string& dir : lc::cgroup_dirs_of({id})) {
+      for (const std::string& line : lc::lines_of(lab::read_file(dir + "/cgroup.procs"))) {
+        if (!line.empty() && !lc::process_dead(static_cast<pid_t>(std::stol(line)))) return false;
+      }
+    }
+    return true;
+  }
+
   // The lines of `ps -a` below its header.
   static std::vector<std::string> containers_listed(const lab::Outcome& ps) {
     std::vector<std::string> lines = lc::lines_of(ps.out);
@@ -164,12 +175,15 @@ TEST_F(LifecycleCollect, KilledRmMonitorAndLiveNeighbour) {
   ASSERT_TRUE(lc::is_hex(doomed_id, 64)) << "expected " << root() << "/names/" << doomed << " to hold the id";
 
   ASSERT_EQ(::kill(monitors[0].pid, SIGKILL), 0);
+  // Ended means every process of its cgroup, not just the shell whose command line names it: the
+  // shell's `sleep` (killed when the PID namespace's init died) may outlive it by a moment, and
+  // until it is gone the container is rightly left for a later command.
   std::vector<lc::Process> orphans;
   const bool gone = lc::eventually(
       [&] {
         orphans.clear();
         for (const lc::Process& p : lc::processes_mentioning(doomed)) orphans.push_back(p);
-        return orphans.empty();
+        return orphans.empty() && cgroup_has_ended(doomed_id);
       },
       5s);
   EXPECT_TRUE(gone) << "the container still runs 5 s after its monitor was SIGKILLed:\n    "
