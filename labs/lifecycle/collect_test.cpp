@@ -81,15 +81,25 @@ class LifecycleCollect : public lc::LifecycleTest {
   }
 
   // Kills `running` (a `pocker run --rm`) with SIGKILL, reaps it, and waits until no process of
-  // the test's root is left.
-  void kill_and_reap(lab::Background& running) {
+  // the test's root is left. Ended means every process in the cgroups of `ids` too: the
+  // container's init, once it has begun to exit, has no command line left to name the root, yet
+  // it stays in its cgroup (not a zombie) until the kernel has killed and reaped the rest of its
+  // PID namespace; until then the product rightly keeps the container.
+  void kill_and_reap(lab::Background& running, const std::vector<std::string>& ids) {
     const pid_t pid = running.pid();
     running.signal(SIGKILL);
     lc::eventually([&] { return lc::process_dead(pid); }, 5s);
     running.wait();
     std::vector<lc::Process> orphans;
-    const bool gone = lc::eventually([&] { return (orphans = lc::processes_mentioning(root())).empty(); }, 2s);
-    EXPECT_TRUE(gone) << "a container process still runs 2 s after its `pocker run --rm` was SIGKILLed:\n    "
+    const bool gone = lc::eventually(
+        [&] {
+          orphans = lc::processes_mentioning(root());
+          const std::vector<std::string> now = known_ids();
+          return orphans.empty() && std::all_of(ids.begin(), ids.end(), cgroup_has_ended) &&
+                 std::all_of(now.begin(), now.end(), cgroup_has_ended);
+        },
+        2s);
+    EXPECT_TRUE(gone) << "a container process still runs 2 s after its `pocker run --rm` was SIGKILLed (in its cgroup, or:)\n    "
                       << lc::joined(lc::describe_processes(orphans)) << "\n  lesson: " << lc::kMonitor;
   }
 
@@ -119,7 +129,7 @@ TEST_F(LifecycleCollect, KilledRmRunMidRun) {
       << "inspect's State.Status never became \"running\" for a container that runs\n  lesson: " << lc::kState;
   const std::vector<std::string> ids = known_ids();
   ASSERT_EQ(ids.size(), 1u) << "expected the one container's state directory under " << root();
-  kill_and_reap(running);
+  kill_and_reap(running, ids);
   expect_collected(ids, "SIGKILLed while its command ran");
 }
 
@@ -145,7 +155,7 @@ TEST_F(LifecycleCollect, KilledRmRunAtEveryPhase) {
       lab::Background running = pocker.start(args);
       std::this_thread::sleep_for(std::chrono::milliseconds(delay));
       const std::vector<std::string> before = known_ids();
-      kill_and_reap(running);
+      kill_and_reap(running, before);
       std::vector<std::string> ids = known_ids();
       ids.insert(ids.end(), before.begin(), before.end());
       expect_collected(ids, "`run --rm busybox " + pass.command.front() + "` SIGKILLed " + std::to_string(delay) +
