@@ -21,6 +21,7 @@
 #include "pocker/cgroup.hpp"
 #include "pocker/exec.hpp"
 #include "pocker/namespaces.hpp"
+#include "pocker/output.hpp"
 #include "pocker/process.hpp"
 #include "pocker/root.hpp"
 #include "pocker/signals.hpp"
@@ -87,6 +88,8 @@ Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgr
   }
   TRY_CTX(join_pid_namespace_for_children(container_pid, rootless, namespaces), "exec");
 
+  OutputPipes output;  // with -t the pty carries the output instead
+  if (!process.terminal) output = TRY_CTX(make_output_pipes(), "exec");
   auto sync = TRY(make_sync_pair());
   ForwardedSignalsBlocked blocked;
   Child child = TRY(spawn(CloneOptions{}, [&]() -> int {
@@ -111,6 +114,10 @@ Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgr
         sync.child.send_error(SyncStage::kSetup, alone.error());
         return kExitPockerFailed;
       }
+      if (auto piped = use_output_pipes(output); !piped) {
+        sync.child.send_error(SyncStage::kSetup, piped.error());
+        return kExitPockerFailed;
+      }
     }
     if (auto prepared = prepare_exec_child(namespaces, process, security, caps, seccomp);
         !prepared) {
@@ -121,6 +128,7 @@ Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgr
     return exec_process(process, sync.child);
   }));
   sync.child.close();
+  close_container_ends(output);
   forward_signals_to(child.pid());
   blocked.unblock();
 
@@ -154,6 +162,7 @@ Result<RunOutcome> exec_in_container(pid_t container_pid, const std::string& cgr
     RawMode raw(STDIN_FILENO);
     TRY_CTX(relay_console(console, process.interactive), "terminal");
   }
+  TRY_CTX(relay_output(output, child.pid()), "exec output");
   auto status = TRY(child.wait());
   return RunOutcome{status.shell_code(), {}, false};
 }

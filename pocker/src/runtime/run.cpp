@@ -21,6 +21,7 @@
 #include "pocker/fs.hpp"
 #include "pocker/init.hpp"
 #include "pocker/namespaces.hpp"
+#include "pocker/output.hpp"
 #include "pocker/process.hpp"
 #include "pocker/root.hpp"
 #include "pocker/runtime.hpp"
@@ -85,7 +86,8 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan, Fd i
 }
 
 [[noreturn]] void child_main(const ContainerSpec& spec, const RootPlan& plan,
-                             const SeccompProgram& seccomp, const SyncEnd& sync) {
+                             const SeccompProgram& seccomp, const OutputPipes& output,
+                             const SyncEnd& sync) {
   reset_signals_in_child();
   Fd image;  // with root's --userns, kGo brings the idmapped image
   auto go = sync.recv(&image);
@@ -99,6 +101,10 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan, Fd i
   if (!spec.process.terminal) {
     if (auto alone = leave_callers_session(); !alone) {
       sync.send_error(SyncStage::kSetup, alone.error());
+      ::_exit(kExitPockerFailed);
+    }
+    if (auto piped = use_output_pipes(output); !piped) {
+      sync.send_error(SyncStage::kSetup, piped.error());
       ::_exit(kExitPockerFailed);
     }
   }
@@ -178,6 +184,8 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   TRY(cgroup.create(spec.id, spec.resources, spec.security.device_rules));
   if (spec.namespaces.cgroup) plan.cgroup_mounts = cgroup.views();
 
+  OutputPipes output;  // with -t the pty carries the output instead
+  if (!spec.process.terminal) output = TRY_CTX(make_output_pipes(), "prepare container");
   auto sync = TRY(make_sync_pair());
   ForwardedSignalsBlocked blocked;
   CloneOptions options;
@@ -190,9 +198,10 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
     // kernel's signal even reaches a PID namespace's init.)
     die_with_parent(sync.child);
     cgroup.join_in_child(sync.child);  // cgroup v1: the child moves itself in
-    child_main(spec, plan, seccomp, sync.child);
+    child_main(spec, plan, seccomp, output, sync.child);
   }));
   sync.child.close();
+  close_container_ends(output);
   forward_signals_to(child.pid());
   blocked.unblock();  // handlers are in place: let pending and future signals through
 
@@ -209,6 +218,7 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
     RawMode raw(STDIN_FILENO);
     TRY_CTX(relay_console(console, spec.process.interactive), "terminal");
   }
+  TRY_CTX(relay_output(output, child.pid()), "container output");
 
   auto status = TRY(child.wait());
   trace("container process {}", status.describe());
