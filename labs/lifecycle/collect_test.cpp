@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -240,6 +241,25 @@ TEST_F(LifecycleCollect, WaitsForProcessesToEnd) {
   EXPECT_TRUE(lc::eventually([&] { return lc::processes_mentioning(root() + " survivor").empty(); }, 10s))
       << "the container's `sleep 2` did not end";
   expect_collected(ids, "SIGKILLed while a process of the container outlived it, which has ended since");
+}
+
+// Catches: the rest of a removal whose pocker was killed halfway staying on disk for good. pocker
+// renames a container's directory to `containers/.removing-<id>` before it deletes it (so nothing
+// can add to it meanwhile); the rest of one left by a killed `rm` is planted here, as the moment of
+// the kill is too short to hit from outside.
+TEST_F(LifecycleCollect, LeftoverOfKilledRemovalIsDeleted) {
+  const lab::Outcome first = pocker.run({"run", "--rm", "busybox", "true"});
+  LAB_ASSERT_STATUS(first, 0, lc::kState);
+  const std::string leftover = root() + "/containers/.removing-" + std::string(64, 'a');
+  std::filesystem::create_directories(leftover + "/upper/etc");
+  std::filesystem::create_directories(leftover + "/work/work");
+  std::ofstream(leftover + "/upper/etc/passwd") << "root:x:0:0::/root:/bin/sh\n";
+  std::ofstream(leftover + "/state.json") << "{}";
+  const lab::Outcome ps = pocker.run({"ps", "-a"});
+  LAB_ASSERT_STATUS(ps, 0, kPockerDies);
+  LAB_EXPECT(!std::filesystem::exists(leftover),
+             "one more pocker command to delete " + leftover + ", the rest of a removal whose pocker was killed",
+             ps, kPockerDies);
 }
 
 }  // namespace

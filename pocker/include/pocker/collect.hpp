@@ -50,9 +50,11 @@ Result<AutoRemoveLock> lock_autoremove(const StateStore& store, const std::strin
 /// Removes every `--rm` container whose pocker is gone (its file is not
 /// locked) and whose cgroup holds no live process (a zombie has ended: it
 /// only waits to be reaped). One whose processes still run stays until a
-/// later command. Failures are traced, never returned: no command fails
-/// because of a container it did not name. Cheap when there is nothing to
-/// do: one directory listed, and one open and flock(2) per `--rm` container.
+/// later command. Also deletes the `.removing-<id>` directories a pocker
+/// killed in the middle of a removal left behind. Failures are traced,
+/// never returned: no command fails because of a container it did not
+/// name. Cheap when there is nothing to do: two directories listed, and
+/// one open and flock(2) per `--rm` container.
 void collect_orphans(StateStore& store);
 
 }  // namespace pocker

@@ -71,6 +71,8 @@ Result<void> remove_at(int dirfd, const std::string& name, const std::string& sh
   // overlayfs leaves work/work with mode 000; we own it, so open it up.
   if ((st.st_mode & S_IRWXU) != S_IRWXU) ::fchmodat(dirfd, name.c_str(), 0700, 0);
   int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  // Gone meanwhile: another remover of the same tree was quicker.
+  if (fd < 0 && errno == ENOENT) return ok();
   if (fd < 0) return sys_error("open {}", shown);
   DIR* dir = ::fdopendir(fd);
   if (!dir) {

@@ -77,9 +77,30 @@ void collect(StateStore& store, const std::string& id) {
   trace("collected --rm container {}: its pocker is gone", id);
 }
 
+// `.removing-<id>` directories: StateStore::remove() renames a container's
+// directory so before it deletes it, and a pocker killed meanwhile leaves
+// the rest. Deleting one that a live pocker deletes too is safe: neither
+// adds files, and both take a vanished entry as done.
+void sweep_removed(const StateStore& store) {
+  std::string dir = store.root() + "/containers";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  std::vector<std::string> doomed;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.rfind(".removing-", 0) == 0) doomed.push_back(dir + "/" + name);
+  }
+  ::closedir(d);
+  for (const auto& path : doomed) {
+    auto removed = remove_tree(path);
+    trace("remove the leftover {} = {}", path, removed ? "ok" : removed.error().message());
+  }
+}
+
 }  // namespace
 
 void collect_orphans(StateStore& store) {
+  sweep_removed(store);
   std::string dir = store.root() + "/autoremove";
   DIR* d = ::opendir(dir.c_str());
   if (!d) return;  // no --rm container ever ran under this root
