@@ -1,0 +1,68 @@
+/// @file
+/// @brief lvX: the default `bridge` network: a bridge on the host, one veth
+/// pair per container, an address from IPAM, a default route.
+///
+/// Parent side only (the container's network namespace is set up from
+/// outside, through a netlink socket opened inside it), after clone and
+/// before the child is released to exec, so the command starts with its
+/// network ready:
+///
+///     host netns                          container netns
+///     pocker0 172.29.0.1/16 ── pkXXXXXXXXXXXX ═══ eth0 172.29.0.N/16
+///                                                 default via 172.29.0.1
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "pocker/error.hpp"
+#include "pocker/ipv4.hpp"
+#include "pocker/netlink.hpp"
+
+namespace pocker {
+
+/// A bridge network's settings. The defaults are the default `bridge`
+/// network: 172.29.0.0/16 overlaps none of this machine's networks (nor
+/// docker's 172.17/16 or podman's 10.88/16, which may share a host).
+struct BridgeNetwork {
+  std::string bridge = "pocker0";               ///< the bridge's name
+  Ipv4Net subnet{Ipv4{0xac1d0000}, 16};         ///< 172.29.0.0/16
+  Ipv4 gateway{0xac1d0001};                     ///< 172.29.0.1, the bridge's own address
+  std::string lease_dir;                        ///< IPAM's directory (made if missing)
+};
+
+/// What bridge_attach() gave a container.
+struct BridgeAttachment {
+  std::string host_veth;  ///< our end of the veth, on the bridge
+  Ipv4Net address;        ///< the container's eth0 address, with the subnet's prefix
+  Ipv4 gateway;           ///< its default route
+};
+
+/// The host end's name for a container: `pk` and the first 12 characters
+/// of its id, 14 in all (IFNAMSIZ allows 15). Derived, not random, so a
+/// collection pass finds the veth of a container killed mid-set-up.
+/// The id must start with 12 lower-case hex digits.
+Result<std::string> veth_name(const std::string& container_id);
+
+/// Parent side, after clone: connects the container whose network
+/// namespace is `netns_fd` (/proc/PID/ns/net) to `network`, creating the
+/// bridge if missing. `host` is a netlink socket in the namespace that
+/// holds the bridge (Netlink::open() for the machine's own). On failure
+/// every step taken is undone: the lease freed, the veth deleted.
+Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& network,
+                                       const std::string& container_id, int netns_fd);
+
+/// Undoes bridge_attach() for `container_id`: deletes the veth (both ends)
+/// and frees the container's leases. Parts already gone are not errors,
+/// so it serves every exit path and a collection after `kill -9`.
+Result<void> bridge_detach(Netlink& host, const BridgeNetwork& network, const std::string& container_id);
+
+/// For each lease whose container `alive` says is gone: bridge_detach().
+/// Returns how many containers were collected.
+Result<int> bridge_collect(Netlink& host, const BridgeNetwork& network,
+                           const std::function<bool(const std::string&)>& alive);
+
+/// Deletes the bridge (with the network's last container); gone is fine.
+Result<void> bridge_remove(Netlink& host, const BridgeNetwork& network);
+
+}  // namespace pocker

@@ -1,0 +1,134 @@
+// The default bridge network, one container at a time: one ordered
+// function, each step paired with the step that undoes it (the shape of
+// netavark's bridge driver), and a detach that undoes them all again.
+#include "pocker/bridge_network.hpp"
+
+#include <set>
+#include <vector>
+
+#include "pocker/fs.hpp"
+#include "pocker/ipam.hpp"
+#include "pocker/trace.hpp"
+
+namespace pocker {
+namespace {
+
+// Undo steps, run last-first when the set-up fails half-way.
+class Undo {
+ public:
+  ~Undo() {
+    for (auto step = steps_.rbegin(); step != steps_.rend(); ++step) (*step)();
+  }
+  void push(std::function<void()> step) { steps_.push_back(std::move(step)); }
+  void dismiss() { steps_.clear(); }
+
+ private:
+  std::vector<std::function<void()>> steps_;
+};
+
+// The bridge and its gateway address are shared by the network's
+// containers, so "already there" is success: two first containers may
+// race to make them, and the loser's EEXIST is the winner's work.
+Result<void> ensure_bridge(Netlink& host, const BridgeNetwork& network) {
+  if (auto made = host.create_bridge(network.bridge); !made && made.error().err() != EEXIST) {
+    return std::move(made).error();
+  }
+  Ipv4Net gateway{network.gateway, network.subnet.prefix};
+  if (auto added = host.add_address(network.bridge, gateway); !added && added.error().err() != EEXIST) {
+    return std::move(added).error();
+  }
+  return host.set_up(network.bridge);
+}
+
+// Interfaces inside the container's namespace, through a socket opened
+// there: the process itself never enters it.
+Result<void> configure_inside(int netns_fd, const Ipv4Net& address, Ipv4 gateway) {
+  Netlink inside = TRY(Netlink::open_in(netns_fd));
+  TRY(inside.set_up("lo"));
+  TRY(inside.add_address("eth0", address));
+  // Up before the route: the kernel refuses a gateway it cannot reach.
+  TRY(inside.set_up("eth0"));
+  return inside.add_default_route(gateway);
+}
+
+}  // namespace
+
+Result<std::string> veth_name(const std::string& container_id) {
+  constexpr size_t kIdPart = 12;
+  bool hex = container_id.size() >= kIdPart &&
+             container_id.find_first_not_of("0123456789abcdef") >= kIdPart;
+  if (!hex) {
+    return user_error("container id \"{}\": want 12 or more hex digits for a veth name", container_id);
+  }
+  return "pk" + container_id.substr(0, kIdPart);
+}
+
+Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& network,
+                                       const std::string& container_id, int netns_fd) {
+  std::string veth = TRY(veth_name(container_id));
+  std::string what =
+      fmt::format("connect container {} to bridge {}", container_id.substr(0, 12), network.bridge);
+  TRY_CTX(make_dirs(network.lease_dir, 0700), what);
+  Ipam ipam(network.lease_dir, network.subnet, network.gateway);
+  Undo undo;
+
+  // 1. An address first: a full network fails before anything is made.
+  Ipv4 address = TRY_CTX(ipam.allocate(container_id), what);
+  undo.push([&ipam, address] { (void)ipam.release(address); });
+  // 2. The bridge, shared: never undone here (bridge_remove()).
+  TRY_CTX(ensure_bridge(host, network), what);
+  int master = TRY_CTX(host.link_index(network.bridge), what);
+  // 3. The veth, one request: our end on the bridge, eth0 born inside.
+  TRY_CTX(host.create_veth({veth, "eth0", netns_fd, master}), what);
+  undo.push([&host, veth] { (void)host.delete_link(veth); });
+  // 4. Hairpin, so the container reaches its own published ports via the
+  //    host (br_netfilter sends bridged frames through netfilter here).
+  TRY_CTX(host.set_hairpin(veth, true), what);
+  TRY_CTX(host.set_up(veth), what);
+  // 5. Inside: lo, the address, eth0 up, the default route.
+  Ipv4Net with_prefix{address, network.subnet.prefix};
+  TRY_CTX(configure_inside(netns_fd, with_prefix, network.gateway), what);
+
+  undo.dismiss();
+  trace("bridge {}: {} has {} via {}", network.bridge, veth, to_string(with_prefix),
+        to_string(network.gateway));
+  return BridgeAttachment{veth, with_prefix, network.gateway};
+}
+
+Result<void> bridge_detach(Netlink& host, const BridgeNetwork& network, const std::string& container_id) {
+  std::string veth = TRY(veth_name(container_id));
+  std::string what =
+      fmt::format("disconnect container {} from bridge {}", container_id.substr(0, 12), network.bridge);
+  // Deleting one end deletes both. ENODEV: the namespace died first and
+  // took the pair with it, which is the usual case after the container ends.
+  if (auto deleted = host.delete_link(veth); !deleted && deleted.error().err() != ENODEV) {
+    return std::move(deleted).error().wrap(what);
+  }
+  Ipam ipam(network.lease_dir, network.subnet, network.gateway);
+  return std::move(ipam.release_container(container_id)).wrap(what);
+}
+
+Result<int> bridge_collect(Netlink& host, const BridgeNetwork& network,
+                           const std::function<bool(const std::string&)>& alive) {
+  Ipam ipam(network.lease_dir, network.subnet, network.gateway);
+  std::set<std::string> gone;
+  for (const Lease& lease : TRY(ipam.leases())) {
+    if (!alive(lease.container_id)) gone.insert(lease.container_id);
+  }
+  for (const std::string& id : gone) {
+    // A lease without an id (pocker killed mid-write) names no veth.
+    if (veth_name(id)) TRY(bridge_detach(host, network, id));
+  }
+  // What is left: leases of ids that name no veth.
+  TRY(ipam.collect(alive));
+  return static_cast<int>(gone.size());
+}
+
+Result<void> bridge_remove(Netlink& host, const BridgeNetwork& network) {
+  if (auto deleted = host.delete_link(network.bridge); !deleted && deleted.error().err() != ENODEV) {
+    return std::move(deleted).error();
+  }
+  return ok();
+}
+
+}  // namespace pocker
