@@ -13,6 +13,8 @@ inline constexpr const char* kCpuset = "lessons/lv2-cgroups step 4 (the same lim
 inline constexpr const char* kUsage = "lessons/lv2-cgroups step 0, \"The files, side by side\" (reading usage back from the counters)";
 inline constexpr const char* kCleanup = "lessons/lv2-cgroups, \"Cleanup: nobody may leave a cgroup behind\"";
 inline constexpr const char* kRootless = "lessons/lv2-cgroups, \"Rootless: delegation\" (limits in a cgroup v2 subtree root gave you)";
+inline constexpr const char* kControl =
+    "lessons/lv2-cgroups step 5 (watching and steering a running container: stats, top, pause)";
 inline constexpr const char* kView = "lessons/lv2-cgroups step 4 (the same limits through pocker: the container's own /sys/fs/cgroup)";
 
 }  // namespace lab::lv2

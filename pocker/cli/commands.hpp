@@ -6,6 +6,10 @@
 
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "pocker/error.hpp"
+#include "pocker/state.hpp"
 
 namespace pocker::cli {
 
@@ -27,6 +31,14 @@ void add_info(CLI::App& app, const Globals& globals, Handler& handler);
 void add_container_commands(CLI::App& app, const Globals& globals, Handler& handler);
 void add_exec(CLI::App& app, const Globals& globals, Handler& handler);
 void add_cp(CLI::App& app, const Globals& globals, Handler& handler);
+void add_control_commands(CLI::App& app, const Globals& globals, Handler& handler);
+
+/// Runs `action` on each container of `refs` (names or id prefixes),
+/// printing each ref done when `print_ref`; first collects the `--rm`
+/// containers of dead pockers when `collect`. Exit code: 125 if any failed.
+int for_each_container(const Globals& globals, const std::vector<std::string>& refs,
+                       const std::function<Result<void>(StateStore&, const std::string& id)>& action,
+                       bool print_ref, bool collect = false);
 
 /// Prints `pocker: <message>` on stderr, one line.
 void print_error(const std::string& message);

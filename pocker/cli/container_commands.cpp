@@ -13,6 +13,7 @@
 
 #include "commands.hpp"
 #include "pocker/collect.hpp"
+#include "pocker/control.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/lifecycle.hpp"
 #include "pocker/runtime.hpp"
@@ -20,10 +21,11 @@
 namespace pocker::cli {
 namespace {
 
-// Applies `action` to each container; the exit code is 125 if any failed.
-int for_each(const Globals& globals, const std::vector<std::string>& refs,
-             const std::function<Result<void>(StateStore&, const std::string& id)>& action,
-             bool print_ref, bool collect = false) {
+}  // namespace
+
+int for_each_container(const Globals& globals, const std::vector<std::string>& refs,
+                       const std::function<Result<void>(StateStore&, const std::string& id)>& action,
+                       bool print_ref, bool collect) {
   StateStore store(globals.root);
   if (collect) collect_orphans(store);
   int code = 0;
@@ -39,6 +41,8 @@ int for_each(const Globals& globals, const std::vector<std::string>& refs,
   }
   return code;
 }
+
+namespace {
 
 std::string short_command(const std::vector<std::string>& args) {
   std::string out;
@@ -79,7 +83,7 @@ int do_ps(const Globals& globals, bool all, bool quiet) {
       std::printf("%s\n", id.substr(0, 12).c_str());
       continue;
     }
-    std::string status = s.status == "running" ? "Up"
+    std::string status = s.status == "running" ? (container_paused(id) ? "Up (Paused)" : "Up")
                          : s.status == "exited" ? fmt::format("Exited ({})", s.exit_code)
                          : s.status == "dead"   ? "Dead"
                                                 : "Created";
@@ -166,7 +170,7 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
     stop->add_option("containers", *refs, "names or ids")->required();
     stop->callback([&, refs, timeout] {
       handler = [&, refs, timeout] {
-        return for_each(globals, *refs, [&](StateStore& s, const std::string& id) {
+        return for_each_container(globals, *refs, [&](StateStore& s, const std::string& id) {
           return stop_container(s, id, *timeout);
         }, true);
       };
@@ -185,7 +189,7 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
           print_error(number.error().message());
           return static_cast<int>(kExitPockerFailed);
         }
-        return for_each(globals, *refs, [&](StateStore& s, const std::string& id) {
+        return for_each_container(globals, *refs, [&](StateStore& s, const std::string& id) {
           return kill_container(s, id, number.value());
         }, true);
       };
@@ -199,7 +203,7 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
     rm->add_option("containers", *refs, "names or ids")->required();
     rm->callback([&, refs, force] {
       handler = [&, refs, force] {
-        return for_each(globals, *refs, [&](StateStore& s, const std::string& id) {
+        return for_each_container(globals, *refs, [&](StateStore& s, const std::string& id) {
           return remove_container(s, id, *force);
         }, true, /*collect=*/true);
       };

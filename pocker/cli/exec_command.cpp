@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "commands.hpp"
+#include "pocker/control.hpp"
 #include "pocker/exec.hpp"
 #include "pocker/lifecycle.hpp"
 #include "pocker/op_lock.hpp"
@@ -54,6 +55,11 @@ void add_exec(CLI::App& app, const Globals& globals, Handler& handler) {
       }
       if (state.value().status != "running") {
         print_error(fmt::format("container {} is not running", rest[0]));
+        return static_cast<int>(kExitPockerFailed);
+      }
+      // The new process would join the frozen cgroup and hang there.
+      if (container_paused(id.value())) {
+        print_error(fmt::format("container {} is paused: unpause it first", rest[0]));
         return static_cast<int>(kExitPockerFailed);
       }
       ProcessSpec process = spec.value().process;

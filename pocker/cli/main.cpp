@@ -64,11 +64,13 @@ int run_main(int argc, char** argv) {
   if (all || chosen == "info") add_info(app, globals, handler);
   // The rest (ps, logs, stop, ...), and whatever is not a command at all,
   // so that CLI11 reports it as usual.
-  if (all || (chosen != "run" && chosen != "info" && chosen != "exec" && chosen != "cp")) {
+  const bool control = chosen == "pause" || chosen == "unpause" || chosen == "stats" || chosen == "top";
+  if (all || (chosen != "run" && chosen != "info" && chosen != "exec" && chosen != "cp" && !control)) {
     add_container_commands(app, globals, handler);
   }
   if (all || chosen == "exec") add_exec(app, globals, handler);
   if (all || chosen == "cp") add_cp(app, globals, handler);
+  if (all || control) add_control_commands(app, globals, handler);
 
   try {
     app.parse(argc, argv);

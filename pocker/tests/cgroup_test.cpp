@@ -424,6 +424,13 @@ TEST_F(CgroupV2, StatsFromTheInterfaceFiles) {
   EXPECT_EQ(s.oom_kills, 1u);
   ASSERT_EQ(::unlink((leaf() + "/memory.peak").c_str()), 0);  // Linux before 5.19
   EXPECT_FALSE(cgroup_->stats().value().memory_peak);
+  EXPECT_FALSE(s.frozen);
+  touch(leaf() + "/memory.max", "max\n");
+  EXPECT_FALSE(cgroup_->stats().value().memory_limit);
+  touch(leaf() + "/memory.max", "67108864\n");
+  touch(leaf() + "/cgroup.freeze", "1\n");
+  EXPECT_EQ(cgroup_->stats().value().memory_limit, 67108864u);
+  EXPECT_TRUE(cgroup_->stats().value().frozen);
 }
 
 TEST_F(CgroupV2, FreezeAndThaw) {
@@ -651,7 +658,7 @@ TEST_F(CgroupV1, OpenTasksNamesAMissingFile) {
 
 TEST(CgroupControllers, AccountingAlwaysLimitsOnlyWhenAsked) {
   // devices too: every container gets device rules (src/security/devices.cpp).
-  const std::vector<std::string> accounting = {"cpuacct", "memory", "pids", "devices"};
+  const std::vector<std::string> accounting = {"cpuacct", "memory", "pids", "freezer", "devices"};
   EXPECT_EQ(v1_controllers_for(Resources{}), accounting);
   Resources r;
   r.memory = 64 << 20;
@@ -660,7 +667,7 @@ TEST(CgroupControllers, AccountingAlwaysLimitsOnlyWhenAsked) {
   r.cpus = 1;
   r.cpuset_cpus = "0";
   EXPECT_EQ(v1_controllers_for(r),
-            (std::vector<std::string>{"cpuacct", "memory", "pids", "devices", "cpu", "cpuset"}));
+            (std::vector<std::string>{"cpuacct", "memory", "pids", "freezer", "devices", "cpu", "cpuset"}));
   Resources shares;
   shares.cpu_shares = 512;
   EXPECT_EQ(v1_controllers_for(shares).back(), "cpu");
@@ -672,10 +679,9 @@ TEST_F(CgroupV1, OnlyTheHierarchiesAskedFor) {
   // cpuacct shares its hierarchy with cpu here, so cpu comes along.
   EXPECT_EQ(cgroup.value()->dirs(),
             (std::vector<std::string>{root_ + "/cpu,cpuacct/pocker/few", root_ + "/memory/pocker/few",
-                                      root_ + "/pids/pocker/few"}));
+                                      root_ + "/pids/pocker/few", root_ + "/freezer/pocker/few"}));
   ASSERT_TRUE(cgroup.value()->create());
   EXPECT_FALSE(exists(root_ + "/cpuset/pocker"));
-  EXPECT_FALSE(exists(root_ + "/freezer/pocker"));
   Resources r;
   r.cpus = 0.5;  // cpu is usable: its hierarchy is in
   ASSERT_TRUE(cgroup.value()->apply(r));
@@ -716,6 +722,15 @@ TEST_F(CgroupV1, StatsFromTheInterfaceFiles) {
   // Before Linux 4.13 memory.oom_control has no oom_kill line.
   touch(leaf("memory") + "/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
   EXPECT_EQ(cgroup_->stats().value().oom_kills, 9u);
+  // No limit: v1 shows PAGE_COUNTER_MAX pages in bytes.
+  touch(leaf("memory") + "/memory.limit_in_bytes", "9223372036854771712\n");
+  touch(leaf("freezer") + "/freezer.state", "THAWED\n");
+  EXPECT_FALSE(cgroup_->stats().value().memory_limit);
+  EXPECT_FALSE(cgroup_->stats().value().frozen);
+  touch(leaf("memory") + "/memory.limit_in_bytes", "67108864\n");
+  touch(leaf("freezer") + "/freezer.state", "FROZEN\n");
+  EXPECT_EQ(cgroup_->stats().value().memory_limit, 67108864u);
+  EXPECT_TRUE(cgroup_->stats().value().frozen);
 }
 
 TEST_F(CgroupV1, FreezeWritesFreezerState) {

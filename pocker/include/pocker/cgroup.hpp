@@ -130,6 +130,8 @@ struct CgroupStats {
   std::optional<uint64_t> memory_peak;     ///< highest memory use seen, bytes
   std::optional<uint64_t> pids_current;    ///< processes and threads now
   std::optional<uint64_t> oom_kills;       ///< processes the OOM killer ended
+  std::optional<uint64_t> memory_limit;    ///< the memory limit, bytes; unset when there is none
+  bool frozen = false;                     ///< frozen (or freezing) by freeze(true): `pocker pause`
 };
 
 /// How the drivers make and remove cgroup directories. cgroupfs is not an
@@ -335,6 +337,9 @@ std::optional<uint64_t> keyed_value(std::string_view text, std::string_view key)
 
 /// Whether `path` exists.
 bool exists(const std::string& path);
+
+/// `text` as a number, or nullopt when it is not one ("max", empty).
+std::optional<uint64_t> number_in(std::string_view text);
 
 /// Reads a file holding one number, such as memory.current.
 Result<uint64_t> read_number(const std::string& path);

@@ -90,6 +90,12 @@ Result<std::string> read_trimmed(const std::string& path) {
   return text;
 }
 
+std::optional<uint64_t> number_in(std::string_view text) {
+  uint64_t value = 0;
+  if (!parse_u64(text, value)) return std::nullopt;
+  return value;
+}
+
 Result<uint64_t> read_number(const std::string& path) {
   std::string text = TRY(read_trimmed(path));
   uint64_t value = 0;

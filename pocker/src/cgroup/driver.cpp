@@ -28,7 +28,9 @@ Result<std::unique_ptr<Cgroup>> make_cgroup(const CgroupHost& host,
 }
 
 std::vector<std::string> v1_controllers_for(const Resources& r) {
-  std::vector<std::string> controllers = {"cpuacct", "memory", "pids", "devices"};
+  // freezer: `pocker pause` must find the container whole in one cgroup;
+  // moving its processes in later would race with their forks.
+  std::vector<std::string> controllers = {"cpuacct", "memory", "pids", "freezer", "devices"};
   if (r.cpus || r.cpu_shares) controllers.push_back("cpu");
   if (r.cpuset_cpus) controllers.push_back("cpuset");
   return controllers;

@@ -221,6 +221,16 @@ class CgroupV1 final : public Cgroup {
       s.oom_kills = cgroupfs::keyed_value(TRY(read_file(file)), "oom_kill");
     }
     if (!s.oom_kills) s.oom_kills = TRY(number("memory", "memory.failcnt"));
+    // Without a limit v1 reads a huge number (PAGE_COUNTER_MAX pages,
+    // rounded down to a page): anything from 2^62 up means "none".
+    if (std::string file = file_in("memory", "memory.limit_in_bytes"); !file.empty()) {
+      auto limit = cgroupfs::number_in(TRY(cgroupfs::read_trimmed(file)));
+      if (limit && *limit < (1ULL << 62)) s.memory_limit = limit;
+    }
+    if (std::string file = file_in("freezer", "freezer.state"); !file.empty()) {
+      std::string state = TRY(cgroupfs::read_trimmed(file));
+      s.frozen = state == "FROZEN" || state == "FREEZING";
+    }
     return s;
   }
 

@@ -204,6 +204,13 @@ class CgroupV2 final : public Cgroup {
     s.memory_peak = TRY(number("memory.peak"));
     s.pids_current = TRY(number("pids.current"));
     s.oom_kills = TRY(keyed("memory.events", "oom_kill"));
+    // memory.max reads "max" without a limit.
+    if (std::string file = leaf_ + "/memory.max"; exists(file)) {
+      s.memory_limit = cgroupfs::number_in(TRY(cgroupfs::read_trimmed(file)));
+    }
+    if (std::string file = leaf_ + "/cgroup.freeze"; exists(file)) {
+      s.frozen = TRY(cgroupfs::read_trimmed(file)) == "1";
+    }
     return s;
   }
 

@@ -192,6 +192,12 @@ Result<void> remove_container_cgroup(const std::string& id) {
   return cgroup->destroy();
 }
 
+Result<std::unique_ptr<Cgroup>> open_container_cgroup(const std::string& id) {
+  auto host = containers_host();
+  if (!host) return std::unique_ptr<Cgroup>();
+  return make_cgroup(*host, "pocker/" + id);
+}
+
 Result<bool> container_cgroup_busy(const std::string& id) {
   auto host = containers_host();
   if (!host) return false;

@@ -72,6 +72,11 @@ class ContainerCgroup {
 /// delegated top when rootless. Ok when there is none.
 Result<void> remove_container_cgroup(const std::string& id);
 
+/// The cgroup of container `id`, where remove_container_cgroup() would
+/// look, for reading and steering it (pause, stats, top); nullptr when
+/// this host gives pocker no cgroups (rootless without a delegated subtree).
+Result<std::unique_ptr<Cgroup>> open_container_cgroup(const std::string& id);
+
 /// True while a live process (not a zombie) is in the cgroup of container
 /// `id`, where remove_container_cgroup() would look; false when there is
 /// none, or no cgroup at all.

@@ -16,6 +16,7 @@
 #include "container_cgroup.hpp"
 #include "security_json.hpp"
 #include "unreadable.hpp"
+#include "pocker/control.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/op_lock.hpp"
 #include "pocker/trace.hpp"
@@ -276,6 +277,7 @@ Result<void> stop_locked(StateStore& store, const std::string& id, double timeou
   if (state.status != "running") return ok();  // docker: stopping a stopped container is fine
   // handout(lifecycle.stop) begin: SIGTERM first, so the container can end cleanly; SIGKILL only when it still runs after timeout_s
   TRY(signal_locked(store, id, SIGTERM));
+  thaw_after_signal(id);  // docker stops a paused container too
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
   if (wait_until_stopped(store, id, deadline)) return ok();
@@ -284,6 +286,7 @@ Result<void> stop_locked(StateStore& store, const std::string& id, double timeou
   // (void)timeout_s;
   // handout(lifecycle.stop) end
   (void)signal_locked(store, id, SIGKILL);
+  thaw_after_signal(id);
   if (wait_until_stopped(store, id, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {
     return ok();
   }
@@ -306,6 +309,7 @@ Result<void> remove_locked(StateStore& store, const std::string& id, bool force)
       return user_error("container {} is running: stop it first, or use rm -f", id.substr(0, 12));
     }
     (void)signal_locked(store, id, SIGKILL);
+    thaw_after_signal(id);
     if (!wait_until_stopped(store, id, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {
       return user_error("container {} did not stop", id.substr(0, 12));
     }
@@ -377,8 +381,11 @@ Result<std::string> inspect_container(StateStore& store, const std::string& id) 
   j["Id"] = state.id;
   j["Name"] = state.name;
   j["Created"] = state.created_at;
-  j["State"] = {{"Status", state.status},
+  // docker's Status is "paused" for a frozen container, and Running stays true.
+  const bool paused = state.status == "running" && container_paused(id);
+  j["State"] = {{"Status", paused ? std::string("paused") : state.status},
                 {"Running", state.status == "running"},
+                {"Paused", paused},
                 {"Pid", state.pid},
                 {"ExitCode", state.exit_code},
                 {"OOMKilled", state.oom_killed},
