@@ -81,7 +81,15 @@ int run_main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    print_error(e.what());
+    // A word that names no command: say so, not CLI11's "A subcommand is required".
+    auto known = app.get_subcommands([&](CLI::App* sub) { return sub->check_name(chosen); });
+    if (!chosen.empty() && known.empty()) {
+      print_error(fmt::format("'{}' is not a pocker command (see pocker --help)", chosen));
+    } else if (chosen.empty() && e.get_name() == "RequiredError") {
+      print_error("no command given (see pocker --help)");
+    } else {
+      print_error(e.what());
+    }
     return kExitPockerFailed;
   }
   set_trace(globals.trace || globals.trace_time, globals.trace_time);
