@@ -210,6 +210,20 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
     });
   }
   {
+    auto* rename = app.add_subcommand("rename", "give a container a new name");
+    auto ref = std::make_shared<std::string>();
+    auto name = std::make_shared<std::string>();
+    rename->add_option("container", *ref, "name or id")->required();
+    rename->add_option("name", *name, "the new name")->required();
+    rename->callback([&, ref, name] {
+      handler = [&, ref, name] {
+        return for_each_container(globals, {*ref}, [&](StateStore& s, const std::string& id) {
+          return rename_container(s, id, *name);
+        }, false);
+      };
+    });
+  }
+  {
     auto* wait = app.add_subcommand("wait", "wait for a container to end and print its exit code");
     auto ref = std::make_shared<std::string>();
     wait->add_option("container", *ref, "name or id")->required();

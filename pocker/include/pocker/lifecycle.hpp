@@ -44,6 +44,10 @@ Result<void> kill_container(StateStore& store, const std::string& id, int signal
 /// SIGTERM, then SIGKILL after `timeout_s` seconds; waits until it ended.
 Result<void> stop_container(StateStore& store, const std::string& id, double timeout_s);
 
+/// Gives the container a new name (`pocker rename`), running or not; the
+/// new name must be free and valid, as with --name.
+Result<void> rename_container(StateStore& store, const std::string& id, const std::string& name);
+
 /// Waits until the container is no longer running and returns its exit code.
 Result<int> wait_container(StateStore& store, const std::string& id);
 

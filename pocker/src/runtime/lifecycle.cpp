@@ -61,7 +61,8 @@ RunHooks state_hooks(StateStore& store, const ContainerSpec& spec, bool first_ru
 // After the container ended: record how, and remove it with --rm.
 void record_exit(StateStore& store, const ContainerSpec& spec, const RunOutcome& outcome) {
   if (spec.remove) {
-    (void)store.remove(spec.id, spec.name);
+    // The name from config.json: `rename` may have changed it meanwhile.
+    (void)store.remove(spec.id);
     return;
   }
   auto lock = store.lock(spec.id);
