@@ -171,4 +171,41 @@ TEST_F(Lv2Control, TopListsTheContainersProcesses) {
   exec.wait();
 }
 
+// The memory limit as the container itself sees it in its cgroup (v1 or v2 file), in bytes.
+std::string limit_inside(const lab::Pocker& pocker, const std::string& name) {
+  const lab::Outcome cat = pocker.run({"exec", name, "sh", "-c",
+                                       "cat /sys/fs/cgroup/memory.max 2>/dev/null || "
+                                       "cat /sys/fs/cgroup/memory/memory.limit_in_bytes"});
+  return lc::trimmed(cat.out);
+}
+
+// Catches: update that only rewrites config.json (the running cgroup keeps the old limit), that
+// writes the cgroup but forgets config.json (a restart loses it), or that accepts what run refuses.
+TEST_F(Lv2Control, UpdateChangesLimitsOfARunningContainer) {
+  const std::string name = lab::unique_name("upd");
+  LAB_ASSERT_STATUS(detach({"--name", name, "--memory", "64m", "--pids-limit", "100", "busybox", "sleep", "30"}), 0,
+                    kControl);
+  ASSERT_EQ(limit_inside(pocker, name), "67108864");
+  const lab::Outcome update = pocker.run({"update", "--memory", "128m", "--pids-limit", "10", name});
+  LAB_ASSERT_STATUS(update, 0, kControl);
+  EXPECT_EQ(limit_inside(pocker, name), "134217728")
+      << "the running container's cgroup must hold the new --memory at once\n  lesson: " << kControl;
+  const lab::Outcome forks = pocker.run({"exec", name, "pocker-probe", "fork", "30"});
+  const nlohmann::json report = nlohmann::json::parse(forks.out, nullptr, false);
+  EXPECT_TRUE(report.is_object() && report.value("forked", 99LL) < 10)
+      << "after update --pids-limit 10, a process in the container forked more than 10 times: " << forks.out
+      << "\n  lesson: " << kControl;
+  const lab::Outcome bad = pocker.run({"update", "--memory", "1x", name});
+  LAB_EXPECT(bad.status == 125, "`update --memory 1x` to exit 125", bad, kControl);
+  const lab::Outcome too_many = pocker.run({"update", "--cpus", "1000", name});
+  LAB_EXPECT(too_many.status == 125, "`update --cpus 1000` (more CPUs than the host has) to exit 125", too_many,
+             kControl);
+  EXPECT_EQ(limit_inside(pocker, name), "134217728") << "a refused update must change nothing\n  lesson: "
+                                                     << kControl;
+  LAB_ASSERT_STATUS(pocker.run({"stop", "-t", "0", name}), 0, kControl);
+  LAB_ASSERT_STATUS(pocker.run({"start", name}), 0, kControl);
+  EXPECT_EQ(limit_inside(pocker, name), "134217728")
+      << "after stop and start the container must keep the updated --memory\n  lesson: " << kControl;
+}
+
 }  // namespace

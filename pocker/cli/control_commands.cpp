@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "resource_flags.hpp"
 #include "pocker/control.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/runtime.hpp"
@@ -256,6 +257,27 @@ void add_control_commands(CLI::App& app, const Globals& globals, Handler& handle
     stats->add_option("containers", *refs, "names or ids (default: every running one)");
     stats->callback([&, refs, no_stream, format] {
       handler = [&, refs, no_stream, format] { return do_stats(globals, *refs, *no_stream, *format); };
+    });
+  }
+  {
+    auto* update = app.add_subcommand("update", "change the limits of containers, running or not");
+    auto refs = std::make_shared<std::vector<std::string>>();
+    auto flags = std::make_shared<ResourceFlags>();
+    add_resource_flags(update, *flags);
+    update->add_option("containers", *refs, "names or ids")->required();
+    update->callback([&, refs, flags] {
+      handler = [&, refs, flags] {
+        auto changes = parse_resources(*flags);
+        if (!changes) {
+          print_error(changes.error().message());
+          return static_cast<int>(kExitPockerFailed);
+        }
+        return for_each_container(globals, *refs, [&](StateStore& s, const std::string& id) -> Result<void> {
+          auto warnings = TRY(update_container(s, id, changes.value()));
+          for (const auto& warning : warnings) print_error("warning: " + warning);
+          return ok();
+        }, true);
+      };
     });
   }
   {

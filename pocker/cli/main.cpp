@@ -64,7 +64,8 @@ int run_main(int argc, char** argv) {
   if (all || chosen == "info") add_info(app, globals, handler);
   // The rest (ps, logs, stop, ...), and whatever is not a command at all,
   // so that CLI11 reports it as usual.
-  const bool control = chosen == "pause" || chosen == "unpause" || chosen == "stats" || chosen == "top";
+  const bool control = chosen == "pause" || chosen == "unpause" || chosen == "stats" || chosen == "top" ||
+                       chosen == "update";
   if (all || (chosen != "run" && chosen != "info" && chosen != "exec" && chosen != "cp" && !control)) {
     add_container_commands(app, globals, handler);
   }

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "commands.hpp"
+#include "resource_flags.hpp"
 #include "pocker/cgroup.hpp"
 #include "pocker/collect.hpp"
 #include "pocker/fs.hpp"
@@ -38,10 +39,7 @@ struct RunFlags {
   std::vector<std::string> volumes;
   std::vector<std::string> tmpfs;
   std::string name;
-  // lv2 resources, parsed and validated in make_spec
-  std::string cpus, memory, memory_swap, cpuset_cpus;
-  std::optional<int64_t> pids_limit;
-  std::optional<int64_t> cpu_shares;  // signed, so "-1" is an error, not 2^64-1
+  ResourceFlags resources;  // lv2, parsed and validated in make_spec
   // security, checked in make_spec by make_security_spec
   bool privileged = false;
   std::vector<std::string> cap_add, cap_drop, security_opts, devices, device_cgroup_rules;
@@ -49,28 +47,10 @@ struct RunFlags {
 
 // --cpus, --memory and friends: docker's units and rules, checked before
 // anything is created.
-Result<Resources> make_resources(const RunFlags& flags) {
-  Resources r;
-  unsigned host_cpus = host_cpu_count();
-  if (!flags.cpus.empty()) r.cpus = TRY(parse_cpus(flags.cpus, host_cpus));
-  if (!flags.memory.empty()) r.memory = TRY_CTX(parse_size(flags.memory), "--memory");
-  if (!flags.memory_swap.empty()) {
-    if (flags.memory_swap == "-1") {
-      r.memory_swap = -1;
-    } else {
-      r.memory_swap = static_cast<int64_t>(TRY_CTX(parse_size(flags.memory_swap), "--memory-swap"));
-    }
-  }
-  r.pids_limit = flags.pids_limit;
-  if (flags.cpu_shares) {
-    if (*flags.cpu_shares < 0) {
-      return user_error("invalid --cpu-shares {}: must be between 2 and 262144", *flags.cpu_shares);
-    }
-    r.cpu_shares = static_cast<uint64_t>(*flags.cpu_shares);
-  }
-  if (!flags.cpuset_cpus.empty()) r.cpuset_cpus = flags.cpuset_cpus;
+Result<Resources> make_resources(const ResourceFlags& flags) {
+  Resources r = TRY(parse_resources(flags));
   auto online = TRY(host_online_cpus());
-  TRY(validate(r, host_cpus, online));
+  TRY(validate(r, host_cpu_count(), online));
   return r;
 }
 
@@ -149,7 +129,7 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   // right to make the others. Checked before the image is looked up.
   spec.namespaces.user = ::geteuid() != 0;
   TRY(apply_userns(flags.userns, spec));
-  spec.resources = TRY(make_resources(flags));
+  spec.resources = TRY(make_resources(flags.resources));
   if (flags.rootfs.empty()) {
     if (rest.empty()) return user_error("run: an image name is required (try: pocker run busybox)");
     spec.image = rest.front();
@@ -252,12 +232,7 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
                   "as root: host (the default), remap (the range of user pocker in /etc/subuid) "
                   "or UID:COUNT, the host ids of root and the users inside");
   run->add_flag("--no-pivot", flags->no_pivot, "enter the root with chroot, not pivot_root (escapable!)");
-  run->add_option("--cpus", flags->cpus, "CPU time limit, in CPUs (0.5 = half of one)");
-  run->add_option("-m,--memory,--mem", flags->memory, "memory limit (b, k, m, g; at least 6m)");
-  run->add_option("--memory-swap", flags->memory_swap, "memory plus swap limit, or -1 for unlimited swap");
-  run->add_option("--pids-limit", flags->pids_limit, "most processes at once (-1: unlimited)");
-  run->add_option("--cpuset-cpus", flags->cpuset_cpus, "CPUs it may run on, e.g. 0-1,3");
-  run->add_option("--cpu-shares", flags->cpu_shares, "relative CPU weight (2..262144, default 1024)");
+  add_resource_flags(run, flags->resources);
   run->add_flag("--privileged", flags->privileged,
                 "give the container every capability and the host's devices; no seccomp, no masks");
   run->add_option("--cap-add", flags->cap_add, "add a capability (NET_ADMIN or CAP_NET_ADMIN, or ALL)")

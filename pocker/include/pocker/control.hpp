@@ -26,6 +26,15 @@ Result<void> pause_container(StateStore& store, const std::string& id);
 /// Thaws a paused container (`pocker unpause`). Fails when it is not paused.
 Result<void> unpause_container(StateStore& store, const std::string& id);
 
+/// Changes a container's limits (`pocker update`): the ones set in
+/// `changes` replace its own, the whole set is validated as `run` does,
+/// written to its cgroup when it runs, and kept in config.json for its
+/// next start. Returns warnings, as Cgroup::apply() does. A limit whose
+/// controller the container's cgroup lacks (pocker gives a container only
+/// the controllers its limits need) fails with a message naming it.
+Result<std::vector<std::string>> update_container(StateStore& store, const std::string& id,
+                                                  const Resources& changes);
+
 /// Whether the container's cgroup is frozen now; false when it has none.
 bool container_paused(const std::string& id);
 

@@ -123,8 +123,15 @@ class CgroupV1 final : public Cgroup {
     if (r.memory || r.memory_swap) {
       std::string dir = TRY(leaf("memory", r.memory ? "--memory" : "--memory-swap"));
       if (r.memory) {
-        TRY_CTX(write_file(dir + "/memory.limit_in_bytes", std::to_string(*r.memory)),
-                "apply --memory");
+        auto limited = write_file(dir + "/memory.limit_in_bytes", std::to_string(*r.memory));
+        // `update` raising the limit above the memsw limit set before: the
+        // kernel wants memsw raised first (EINVAL otherwise).
+        auto total = effective_memory_swap(r);
+        if (!limited && limited.error().err() == EINVAL && total) {
+          (void)write_file(dir + "/memory.memsw.limit_in_bytes", std::to_string(*total));
+          limited = write_file(dir + "/memory.limit_in_bytes", std::to_string(*r.memory));
+        }
+        TRY_CTX(std::move(limited), "apply --memory");
       }
       if (auto total = effective_memory_swap(r)) {
         // v1 takes memory+swap as one number, docker's meaning exactly; -1

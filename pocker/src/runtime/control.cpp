@@ -7,6 +7,7 @@
 
 #include "container_cgroup.hpp"
 #include "pocker/fs.hpp"
+#include "pocker/parse.hpp"
 #include "pocker/op_lock.hpp"
 #include "pocker/trace.hpp"
 
@@ -68,7 +69,46 @@ uid_t real_uid(const std::string& status) {
   return 0;
 }
 
+// Each limit set in `changes` replaces the one in `limits`.
+void overlay(Resources& limits, const Resources& changes) {
+  if (changes.cpus) limits.cpus = changes.cpus;
+  if (changes.cpu_shares) limits.cpu_shares = changes.cpu_shares;
+  if (changes.memory) limits.memory = changes.memory;
+  if (changes.memory_swap) limits.memory_swap = changes.memory_swap;
+  if (changes.pids_limit) limits.pids_limit = changes.pids_limit;
+  if (changes.cpuset_cpus) limits.cpuset_cpus = changes.cpuset_cpus;
+}
+
 }  // namespace
+
+Result<std::vector<std::string>> update_container(StateStore& store, const std::string& id,
+                                                  const Resources& changes) {
+  if (changes.empty()) return user_error("update: no limit given (--cpus, --memory, --pids-limit, ...)");
+  auto op = TRY(OpLock::take(store, id));
+  auto spec = TRY(store.load_spec(id));
+  Resources limits = spec.resources;
+  overlay(limits, changes);
+  auto online = TRY(host_online_cpus());
+  TRY(validate(limits, host_cpu_count(), online));
+  std::vector<std::string> warnings;
+  auto state = TRY(store.load(id));
+  if (state.status == "running") {
+    auto cgroup = TRY(running_cgroup(store, id));
+    auto applied = cgroup->apply(limits);
+    if (!applied && applied.error().err() == ENOENT) {
+      // Each start costs every controller switched on, so a container
+      // gets only those its limits asked for at run (v1_controllers_for()).
+      return user_error("update: {} (its cgroup has no such controller: it was started without "
+                        "that kind of limit; give it to `run` instead)",
+                        applied.error().message());
+    }
+    warnings = TRY_CTX(std::move(applied), "update");
+  }
+  spec.resources = limits;
+  TRY(write_file_atomic(store.dir(id) + "/config.json", spec_to_json(spec), 0600));
+  trace("update container {}: limits written to config.json", id.substr(0, 12));
+  return warnings;
+}
 
 Result<void> pause_container(StateStore& store, const std::string& id) {
   return set_frozen(store, id, true);
