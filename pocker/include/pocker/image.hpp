@@ -14,6 +14,10 @@ struct StoreRoot {
 
   /// `<root>/images`: the unpacked images' root file systems.
   std::string images() const { return root + "/images"; }
+  /// `<root>/images/oci`: the OCI image layout (pocker/layout.hpp).
+  std::string oci_layout() const { return images() + "/oci"; }
+  /// `<root>/images/layers`: unpacked layers, one per ChainID (pocker/unpack.hpp).
+  std::string layers() const { return images() + "/layers"; }
   /// `<root>/containers`: one state directory per container, named by id.
   std::string containers() const { return root + "/containers"; }
 };
