@@ -44,7 +44,7 @@ echo
 # second takes the median of each phase over the runs.
 for i in $(seq 1 "$RUNS"); do cat "$traces/$i"; echo "+ [end]"; done | awk '
   function phase(text) {
-    if (text ~ /^write .*\/names\// || text ~ /config\.json/) return "name and config.json"
+    if (text ~ /^write .*\/names\// || text ~ /config\.json/ || text ~ /^\$C = /) return "name and config.json"
     if (text ~ /^seccomp: /) return "seccomp: compile, or read the cache"
     if ((text ~ /^(mkdir|write|open) .*cgroup/ && !seen_clone) || text ~ /^removed stale cgroup|^bpf\(|^device cgroup/) return "cgroup: make and limit (and the device rules)"
     if (text ~ /^clone3/) return "clone3 with the new namespaces"

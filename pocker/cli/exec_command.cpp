@@ -6,6 +6,7 @@
 #include "pocker/exec.hpp"
 #include "pocker/lifecycle.hpp"
 #include "pocker/op_lock.hpp"
+#include "pocker/trace.hpp"
 
 extern char** environ;
 
@@ -47,6 +48,7 @@ void add_exec(CLI::App& app, const Globals& globals, Handler& handler) {
         print_error(lock.error().message());
         return static_cast<int>(kExitPockerFailed);
       }
+      trace_abbreviate(store.dir(id.value()), "$C");
       auto state = store.load(id.value());
       auto spec = store.load_spec(id.value());
       if (!state || !spec) {

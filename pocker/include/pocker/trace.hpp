@@ -23,6 +23,11 @@ void set_trace(bool on, bool timed = false);
 /// from the parent and the child do not interleave mid-line.
 void trace_line(std::string_view text);
 
+/// From now on, trace lines show `path` as `name` (the container's
+/// directory as `$C`), so a lesson's trace fits a page; the first call
+/// prints `name = path` once. Later calls add more; children inherit them.
+void trace_abbreviate(std::string_view path, std::string_view name);
+
 /// Formats and writes one trace line if --trace is on.
 template <typename... Args>
 void trace(fmt::format_string<Args...> format, Args&&... args) {

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace pocker {
 namespace {
@@ -26,9 +28,39 @@ int64_t now_ns() {
 // and a cloned child keeps it, so its lines share the parent's timeline.
 const int64_t g_start_ns = now_ns();
 
+// trace_abbreviate()'s pairs; a handful at most.
+std::vector<std::pair<std::string, std::string>>& abbreviations() {
+  static std::vector<std::pair<std::string, std::string>> pairs;
+  return pairs;
+}
+
 }  // namespace
 
 bool trace_enabled() { return g_trace; }
+
+void trace_abbreviate(std::string_view path, std::string_view name) {
+  if (!g_trace || path.empty()) return;
+  for (const auto& [known, shown] : abbreviations()) {
+    if (known == path) return;
+  }
+  trace_line(fmt::format("{} = {}", name, path));  // said once, before it is used
+  abbreviations().emplace_back(std::string(path), std::string(name));
+}
+
+namespace {
+
+// `text` with every abbreviated path replaced by its name.
+std::string abbreviated(std::string_view text) {
+  std::string out(text);
+  for (const auto& [path, name] : abbreviations()) {
+    for (size_t at = out.find(path); at != std::string::npos; at = out.find(path, at + name.size())) {
+      out.replace(at, path.size(), name);
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 void set_trace(bool on, bool timed) {
   g_trace = on;
@@ -38,7 +70,7 @@ void set_trace(bool on, bool timed) {
 void trace_line(std::string_view text) {
   std::string line = "+ ";
   if (g_timed) line += fmt::format("[{:8.3f} ms] ", static_cast<double>(now_ns() - g_start_ns) / 1e6);
-  line.append(text);
+  line.append(abbreviated(text));
   line.push_back('\n');
   // One write per line keeps lines whole when parent and child both trace.
   // Once the reader is gone (EPIPE: SIGPIPE is ignored), stop trying.

@@ -6,6 +6,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <string>
+#include <utility>
+
 #include "mount_fs.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/root.hpp"
@@ -14,18 +17,37 @@
 namespace pocker {
 namespace {
 
+// mount(2)'s flags by name for --trace (`MS_REC|MS_PRIVATE`, not 0x44000).
+std::string mount_flag_names(unsigned long flags) {
+  static const std::pair<unsigned long, const char*> kNames[] = {
+      {MS_RDONLY, "MS_RDONLY"},       {MS_NOSUID, "MS_NOSUID"},     {MS_NODEV, "MS_NODEV"},
+      {MS_NOEXEC, "MS_NOEXEC"},       {MS_REMOUNT, "MS_REMOUNT"},   {MS_NOATIME, "MS_NOATIME"},
+      {MS_NODIRATIME, "MS_NODIRATIME"}, {MS_BIND, "MS_BIND"},     {MS_MOVE, "MS_MOVE"},
+      {MS_REC, "MS_REC"},             {MS_SILENT, "MS_SILENT"},     {MS_UNBINDABLE, "MS_UNBINDABLE"},
+      {MS_PRIVATE, "MS_PRIVATE"},     {MS_SLAVE, "MS_SLAVE"},       {MS_SHARED, "MS_SHARED"},
+      {MS_RELATIME, "MS_RELATIME"},   {MS_STRICTATIME, "MS_STRICTATIME"}};
+  std::string names;
+  for (const auto& [bit, name] : kNames) {
+    if (!(flags & bit)) continue;
+    names += (names.empty() ? "" : "|") + std::string(name);
+    flags &= ~bit;
+  }
+  if (flags) names += (names.empty() ? "" : "|") + fmt::format("{:#x}", flags);
+  return names.empty() ? "0" : names;
+}
+
 Result<void> do_mount(const std::string& source, const std::string& target, const char* fstype,
                       unsigned long flags, const std::string& data) {
   int rc = ::mount(source.c_str(), target.c_str(), fstype, flags,
                    data.empty() ? nullptr : data.c_str());
   if (rc < 0) {
     auto error = sys_error("mount {} on {} (type {})", source, target, fstype ? fstype : "none");
-    trace("mount(\"{}\", \"{}\", \"{}\", {:#x}, \"{}\") = {}", source, target,
-          fstype ? fstype : "", flags, data, error.message());
+    trace("mount(\"{}\", \"{}\", \"{}\", {}, \"{}\") = {}", source, target,
+          fstype ? fstype : "", mount_flag_names(flags), data, error.message());
     return error;
   }
-  trace("mount(\"{}\", \"{}\", \"{}\", {:#x}, \"{}\") = ok", source, target, fstype ? fstype : "",
-        flags, data);
+  trace("mount(\"{}\", \"{}\", \"{}\", {}, \"{}\") = ok", source, target, fstype ? fstype : "",
+        mount_flag_names(flags), data);
   return ok();
 }
 

@@ -230,6 +230,7 @@ namespace {
 
 // start, with the operation lock held; it passes to the monitor.
 int start_locked(StateStore& store, const std::string& id, bool attach, OpLock lock) {
+  trace_abbreviate(store.dir(id), "$C");
   auto spec = store.load_spec(id);
   if (!spec) {
     print_error(fmt::format("container {}: {}", id.substr(0, 12), spec.error().message()));

@@ -226,6 +226,7 @@ void StateStore::release_name(const std::string& name) {
 Result<void> StateStore::create(const ContainerSpec& spec) {
   TRY(make_dirs(root_ + "/containers", 0700));
   if (::mkdir(dir(spec.id).c_str(), 0700) < 0) return sys_error("mkdir {}", dir(spec.id));
+  trace_abbreviate(dir(spec.id), "$C");
   // No state.json yet: load() reads its absence as `created`. The first one
   // is written when the container starts; a file that replaces another
   // costs the disk more than a new one (ext4 writes the new one out first).
