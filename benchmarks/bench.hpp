@@ -37,5 +37,6 @@ void register_rootfs_benchmarks();
 void register_cgroup_benchmarks();
 void register_cgroup_driver_benchmarks();
 void register_security_benchmarks();
+void register_network_benchmarks();
 
 }  // namespace pocker::bench

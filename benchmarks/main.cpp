@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   pocker::bench::register_cgroup_benchmarks();
   pocker::bench::register_cgroup_driver_benchmarks();
   pocker::bench::register_security_benchmarks();
+  pocker::bench::register_network_benchmarks();
 
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -48,6 +48,7 @@ for i in $(seq 1 "$RUNS"); do cat "$traces/$i"; echo "+ [end]"; done | awk '
     if (text ~ /^seccomp: /) return "seccomp: compile, or read the cache"
     if ((text ~ /^(mkdir|write|open) .*cgroup/ && !seen_clone) || text ~ /^removed stale cgroup|^bpf\(|^device cgroup/) return "cgroup: make and limit (and the device rules)"
     if (text ~ /^clone3/) return "clone3 with the new namespaces"
+    if (text ~ /^(ipam |rtnetlink |bridge |network: )/) return "network: lease, veth, address, route (and the release)"
     if (text ~ /\/tasks "0"|cgroup\.procs/) return "child: join the cgroup"
     if (text ~ /^unshare\(CLONE_NEWCGROUP|^sethostname|^ioctl/) return "child: cgroupns, hostname, lo up"
     if (text ~ /^pivot_root|^umount2/) return "child: pivot_root, detach the old root"

@@ -1,5 +1,6 @@
-// A network namespace: a container has only a loopback interface, and it is up; `--network none`
-// is the same; `--network host` shares the host's interfaces.
+// A network namespace: a container has a namespace of its own with its own lo, and it is up;
+// `--network none` has only lo; `--network host` shares the host's interfaces. (The default network
+// adds an eth0 on a bridge: the network level's labs, labs/network/.)
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -25,12 +26,21 @@ std::vector<std::string> interfaces_of(const nlohmann::json& report) {
 
 using Lv1Net = lab::LabTest;
 
-// Catches: no network namespace: the host's interfaces (eth0 and the rest) show inside.
-TEST_F(Lv1Net, OnlyLoopbackByDefault) {
+// Catches: no network namespace: the host's interfaces (and its namespace) show inside. Besides lo
+// the default network may add its eth0 (labs/network/ check that part).
+TEST_F(Lv1Net, OwnNamespaceByDefault) {
   const nlohmann::json report = lab::probe(pocker, {"--rm"}, {"report"});
   ASSERT_TRUE(report.is_object()) << "the probe did not report (see above)";
-  EXPECT_EQ(interfaces_of(report), std::vector<std::string>{"lo"})
-      << "a container must have only lo; the host has " << lab::lv1::joined(lab::lv1::host_interfaces(), ", ")
+  EXPECT_NE(lab::lv1::probe_ns_inode(report, "net"), lab::lv1::host_ns_inode("net"))
+      << "a container must have a network namespace of its own\n  lesson: " << kNet;
+  std::vector<std::string> names = interfaces_of(report);
+  std::vector<std::string> others;
+  for (const std::string& name : names) {
+    if (name != "lo" && name != "eth0") others.push_back(name);
+  }
+  EXPECT_TRUE(std::find(names.begin(), names.end(), "lo") != names.end() && others.empty())
+      << "a container must have its own lo (and at most the default network's eth0); it has "
+      << lab::lv1::joined(names, ", ") << "; the host has " << lab::lv1::joined(lab::lv1::host_interfaces(), ", ")
       << "\n  lesson: " << kNet;
 }
 

@@ -95,6 +95,28 @@ Result<MountSpec> parse_volume(const std::string& text) {
   return MountSpec{source, parts[1], "bind", read_only};
 }
 
+// --network: none, host or bridge. As docker, the default is bridge; a
+// rootless pocker has no bridge (it needs root), so its default is none.
+Result<void> apply_network(const std::string& given, ContainerSpec& spec) {
+  bool root = ::geteuid() == 0;
+  std::string mode = given.empty() ? (root ? "bridge" : "none") : given;
+  if (mode.rfind("container:", 0) == 0) {
+    return user_error("--network {}: sharing another container's network is not supported yet "
+                      "(use none, host or bridge)", mode);
+  }
+  if (mode != "none" && mode != "host" && mode != "bridge") {
+    return user_error("--network {}: user-defined networks are not supported yet "
+                      "(use none, host or bridge)", mode);
+  }
+  if (mode == "bridge" && !root) {
+    return user_error("--network bridge: a bridge needs root, and this pocker is rootless "
+                      "(use none or host)");
+  }
+  spec.network = mode;
+  spec.namespaces.net = mode != "host";
+  return ok();
+}
+
 // --userns, for root only: rootless pocker always maps root inside to the
 // caller, and may not pick other host ids.
 Result<void> apply_userns(const std::optional<std::string>& given, ContainerSpec& spec) {
@@ -163,7 +185,7 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   spec.namespaces.pid = flags.pid_mode != "host";
   spec.namespaces.uts = flags.uts_mode != "host";
   spec.namespaces.ipc = flags.ipc_mode != "host";
-  spec.namespaces.net = flags.network_mode != "host";
+  TRY(apply_network(flags.network_mode, spec));
   if (!spec.namespaces.uts && !flags.hostname.empty()) {
     return user_error("run: -h/--hostname cannot be used with --uts host");
   }
@@ -226,8 +248,8 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
   run->add_option("--ipc", flags->ipc_mode, "host: share the host's SysV IPC and /dev/mqueue")
       ->check(CLI::IsMember({"host", "private"}));
   run->add_option("--network,--net", flags->network_mode,
-                  "none (only lo, the default for now) or host")
-      ->check(CLI::IsMember({"none", "host"}));
+                  "bridge (the default: eth0 on pocker0, 172.29.0.0/16; rootless: none), "
+                  "none (only lo) or host");
   run->add_option("--userns", flags->userns,
                   "as root: host (the default), remap (the range of user pocker in /etc/subuid) "
                   "or UID:COUNT, the host ids of root and the users inside");

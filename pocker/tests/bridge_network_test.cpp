@@ -135,6 +135,33 @@ TEST_F(BridgeNetworkTest, AFailedAttachLeavesNothingBehind) {
   EXPECT_TRUE(link_json(host_.get(), "pk" + id(1).substr(0, 12)).is_null());
 }
 
+// `start` right after the container's last run ended: its pair may still
+// exist (it goes ~30 ms after the namespace died). Attach deletes that
+// stale pair and makes its own, once.
+TEST_F(BridgeNetworkTest, AStaleVethOfTheSameNameIsReplaced) {
+  Fd stale_ns = make_netns().value();
+  std::string veth = "pk" + id(1).substr(0, 12);
+  ASSERT_TRUE(nl_->create_veth({veth, "eth0", stale_ns.get(), 0}));
+  Fd container = make_netns().value();
+  auto attached = bridge_attach(*nl_, network_, id(1), container.get());
+  ASSERT_TRUE(attached) << attached.error().message();
+  EXPECT_EQ(link_json(host_.get(), veth)["master"], "pocker0");
+  EXPECT_TRUE(link_json(stale_ns.get(), "eth0").is_null()) << "the stale pair's other end must be gone";
+  EXPECT_TRUE(has_flag(link_json(container.get(), "eth0"), "UP"));
+}
+
+// A lease held by a live attachment (its pocker runs) is never collected.
+TEST_F(BridgeNetworkTest, CollectLeavesHeldLeasesAlone) {
+  Fd container = make_netns().value();
+  auto attached = bridge_attach(*nl_, network_, id(1), container.get());
+  ASSERT_TRUE(attached) << attached.error().message();
+  auto collected = bridge_collect(*nl_, network_, [](const std::string&) { return false; });
+  ASSERT_TRUE(collected) << collected.error().message();
+  EXPECT_EQ(collected.value(), 0);
+  EXPECT_FALSE(link_json(host_.get(), attached.value().host_veth).is_null());
+  EXPECT_EQ(Ipam(network_.lease_dir, network_.subnet, network_.gateway).leases().value().size(), 1u);
+}
+
 TEST_F(BridgeNetworkTest, CollectFreesTheLeasesAndVethsOfGoneContainers) {
   Fd first = make_netns().value(), second = make_netns().value();
   ASSERT_TRUE(bridge_attach(*nl_, network_, id(1), first.get()));

@@ -166,6 +166,32 @@ TEST_F(IpamTest, CollectFreesLeasesOfGoneContainersAndHalfWrittenOnes) {
   EXPECT_EQ(leases[0].container_id, "alive");
 }
 
+// A held lease is its pocker alive: never collected, whatever `alive`
+// says; once the holder's descriptor goes (the process died), it is.
+TEST_F(IpamTest, HeldLeaseIsNeverCollectedUntilItsHolderGoes) {
+  Ipam pool = ipam("10.9.0.0/24", "10.9.0.1");
+  Fd hold;
+  ASSERT_TRUE(pool.allocate("running", &hold));
+  ASSERT_TRUE(hold);
+  ASSERT_TRUE(pool.allocate("dead"));
+  auto leases = pool.leases().value();
+  ASSERT_EQ(leases.size(), 2u);
+  EXPECT_TRUE(leases[0].held);
+  EXPECT_FALSE(leases[1].held);
+  bool asked_about_held = false;
+  auto freed = pool.collect([&](const std::string& id) {
+    asked_about_held = asked_about_held || id == "running";
+    return false;
+  });
+  ASSERT_TRUE(freed) << freed.error().message();
+  EXPECT_EQ(freed.value(), 1);
+  EXPECT_FALSE(asked_about_held);
+  ASSERT_EQ(pool.leases().value().size(), 1u);
+  hold.reset();  // as the kernel does for a killed holder
+  EXPECT_EQ(pool.collect([](const std::string&) { return false; }).value(), 1);
+  EXPECT_TRUE(pool.leases().value().empty());
+}
+
 // Twenty processes started at one moment, as twenty `pocker run`s would
 // be: each must get an address of its own.
 TEST_F(IpamTest, TwentyConcurrentAllocationsGetDistinctAddresses) {

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "pocker/spec.hpp"
+#include "pocker/state.hpp"
 
 namespace pocker {
 namespace {
@@ -29,6 +32,32 @@ TEST(Spec, ContainerIdsAre64HexAndDiffer) {
   EXPECT_EQ(a.size(), 64u);
   EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
   EXPECT_NE(a, b);
+}
+
+}  // namespace
+}  // namespace pocker
+
+namespace pocker {
+namespace {
+
+// The network mode goes through config.json; files written before it
+// existed say it with the namespace alone: a private one was `none`.
+TEST(SpecJson, NetworkModeRoundTripsAndOldFilesReadAsNoneOrHost) {
+  ContainerSpec spec;
+  spec.id = new_container_id();
+  spec.network = "bridge";
+  auto back = spec_from_json(spec_to_json(spec));
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back.value().network, "bridge");
+
+  for (bool net : {true, false}) {
+    nlohmann::json old = nlohmann::json::parse(spec_to_json(spec));
+    old.erase("network");
+    old["namespaces"]["net"] = net;
+    auto read = spec_from_json(old.dump());
+    ASSERT_TRUE(read) << read.error().message();
+    EXPECT_EQ(read.value().network, net ? "none" : "host");
+  }
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "pocker/error.hpp"
+#include "pocker/fd.hpp"
 #include "pocker/ipv4.hpp"
 #include "pocker/netlink.hpp"
 
@@ -31,11 +32,19 @@ struct BridgeNetwork {
   std::string lease_dir;                        ///< IPAM's directory (made if missing)
 };
 
+/// Where the default network keeps its leases: one directory for the
+/// whole host, because the bridge and its subnet are the host's too (two
+/// stores, `--root A` and `--root B`, share pocker0: leases kept per store
+/// would give both the same address). /run is a tmpfs, so the leases go at
+/// a reboot, together with the bridge and every container.
+inline constexpr const char* kBridgeLeaseDir = "/run/pocker/networks/bridge/leases";
+
 /// What bridge_attach() gave a container.
 struct BridgeAttachment {
   std::string host_veth;  ///< our end of the veth, on the bridge
-  Ipv4Net address;        ///< the container's eth0 address, with the subnet's prefix
+  Ipv4Net address;        ///< the container's eth0 address, with the subnet's prefix (0.0.0.0/32: none)
   Ipv4 gateway;           ///< its default route
+  Fd lease;               ///< the lease file, held (Ipam::allocate): keep it while the container lives
 };
 
 /// The host end's name for a container: `pk` and the first 12 characters
@@ -48,7 +57,9 @@ Result<std::string> veth_name(const std::string& container_id);
 /// namespace is `netns_fd` (/proc/PID/ns/net) to `network`, creating the
 /// bridge if missing. `host` is a netlink socket in the namespace that
 /// holds the bridge (Netlink::open() for the machine's own). On failure
-/// every step taken is undone: the lease freed, the veth deleted.
+/// every step taken is undone: the lease freed, the veth deleted. A veth
+/// of the same name that still exists (the container's last run, whose
+/// namespace died a moment ago) is deleted and the pair made again, once.
 Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& network,
                                        const std::string& container_id, int netns_fd);
 
@@ -57,7 +68,8 @@ Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& netwo
 /// so it serves every exit path and a collection after `kill -9`.
 Result<void> bridge_detach(Netlink& host, const BridgeNetwork& network, const std::string& container_id);
 
-/// For each lease whose container `alive` says is gone: bridge_detach().
+/// For each lease not held (Ipam::allocate) whose container `alive` says
+/// is gone: bridge_detach().
 /// Returns how many containers were collected.
 Result<int> bridge_collect(Netlink& host, const BridgeNetwork& network,
                            const std::function<bool(const std::string&)>& alive);

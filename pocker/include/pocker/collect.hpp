@@ -51,10 +51,13 @@ Result<AutoRemoveLock> lock_autoremove(const StateStore& store, const std::strin
 /// locked) and whose cgroup holds no live process (a zombie has ended: it
 /// only waits to be reaped). One whose processes still run stays until a
 /// later command. Also deletes the `.removing-<id>` directories a pocker
-/// killed in the middle of a removal left behind. Failures are traced,
+/// killed in the middle of a removal left behind, and frees the bridge
+/// network's leases whose pocker is gone (the lease file is no longer
+/// flock(2)ed by it) and whose container has no live process left: those
+/// of any --root, as the bridge is the host's. Failures are traced,
 /// never returned: no command fails because of a container it did not
-/// name. Cheap when there is nothing to do: two directories listed, and
-/// one open and flock(2) per `--rm` container.
+/// name. Cheap when there is nothing to do: three directories listed, and
+/// one open and flock(2) per `--rm` container and per lease.
 void collect_orphans(StateStore& store);
 
 }  // namespace pocker

@@ -18,16 +18,16 @@ namespace pocker {
 
 /// One IPv4 address, in host byte order so that `+ 1` is the next address.
 struct Ipv4 {
-  uint32_t value = 0;
-  auto operator<=>(const Ipv4&) const = default;
+  uint32_t value = 0;  ///< 172.29.0.1 is 0xac1d0001
+  auto operator<=>(const Ipv4&) const = default;  ///< by value: lower addresses first
 };
 
 /// An address with a prefix length: an interface address (`10.0.0.2/24`)
 /// or, with the host bits zero, a subnet (`10.0.0.0/24`).
 struct Ipv4Net {
-  Ipv4 address;
+  Ipv4 address;     ///< the address (host bits may be set)
   int prefix = 32;  ///< 0..32
-  bool operator==(const Ipv4Net&) const = default;
+  bool operator==(const Ipv4Net&) const = default;  ///< same address and prefix
 
   /// The mask of `prefix` bits, host order (`/24` is 0xffffff00).
   uint32_t mask() const;

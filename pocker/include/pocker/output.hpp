@@ -32,7 +32,7 @@ struct OutputPipe {
 
 /// The streams of one container. Empty when nothing needs relaying.
 struct OutputPipes {
-  std::vector<OutputPipe> pipes;
+  std::vector<OutputPipe> pipes;  ///< one per stream, or one for both when stdout and stderr are the same
 };
 
 /// Parent, before the child is made: a pipe for each of pocker's stdout

@@ -26,10 +26,19 @@ struct RunOutcome {
   bool oom_killed = false;  ///< the memory limit's OOM killer ended it
 };
 
+/// A container's address on the bridge network, as `inspect` shows it;
+/// all empty when it has none (`--network none` or `host`).
+struct ContainerAddress {
+  std::string ip;       ///< e.g. 172.29.0.2
+  std::string gateway;  ///< e.g. 172.29.0.1
+  int prefix_len = 0;   ///< e.g. 16
+};
+
 /// What the caller learns while a container runs.
 struct RunHooks {
-  /// Called once the command was executed: its host pid and cgroup path.
-  std::function<void(pid_t pid, const std::string& cgroup)> started;
+  /// Called once the command was executed: its host pid, cgroup path and
+  /// network address.
+  std::function<void(pid_t pid, const std::string& cgroup, const ContainerAddress& address)> started;
 };
 
 /// Runs the container in the foreground: starts it, forwards SIGINT,

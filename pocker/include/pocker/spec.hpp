@@ -53,6 +53,10 @@ struct ContainerSpec {
   std::string hostname;  ///< -h; empty means the first 12 characters of the id
   ProcessSpec process;   ///< the command and how it runs
   NamespaceConfig namespaces;  ///< which namespaces it gets (the host's opt-outs applied)
+  /// --network: `none` (a namespace with only lo), `host` (no namespace)
+  /// or `bridge` (lvX: a veth on the default bridge, pocker0). Rootless
+  /// pocker has no bridge: its default is `none`.
+  std::string network = "none";
   std::string userns;          ///< --userns as given (`host`, `remap`, `UID:COUNT`); empty if not
   std::vector<IdMap> uid_map;  ///< root with --userns: the uid map to write; empty when rootless
   std::vector<IdMap> gid_map;  ///< the same for gids (rootless maps are made at start)

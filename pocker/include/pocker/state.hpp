@@ -21,6 +21,7 @@
 
 #include "pocker/error.hpp"
 #include "pocker/fd.hpp"
+#include "pocker/runtime.hpp"
 #include "pocker/spec.hpp"
 
 namespace pocker {
@@ -38,6 +39,7 @@ struct ContainerState {
   int exit_code = 0;      ///< once exited: the status `run` and `wait` give (128+N for signal N)
   bool oom_killed = false;  ///< once exited: the OOM killer ended it (the cgroup's counter says so)
   std::string cgroup;     ///< relative cgroup path, e.g. `/pocker/<id>`
+  ContainerAddress address;  ///< while running on the bridge: its address (`inspect`'s NetworkSettings)
   /// @{
   /// When it was created, last started and last ended: RFC 3339, UTC;
   /// empty until it happened.

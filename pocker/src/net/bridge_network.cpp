@@ -13,6 +13,7 @@
 namespace pocker {
 namespace {
 
+// handout(network.bridge) begin: the helpers of bridge_attach: an undo list, ensure_bridge (make the bridge, give it the gateway address, up; "already there" is success) and configure_inside (a netlink socket in the container's namespace: lo up, the address on eth0, eth0 up, the default route)
 // Undo steps, run last-first when the set-up fails half-way.
 class Undo {
  public:
@@ -50,6 +51,7 @@ Result<void> configure_inside(int netns_fd, const Ipv4Net& address, Ipv4 gateway
   TRY(inside.set_up("eth0"));
   return inside.add_default_route(gateway);
 }
+// handout(network.bridge) end
 
 }  // namespace
 
@@ -66,6 +68,7 @@ Result<std::string> veth_name(const std::string& container_id) {
 Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& network,
                                        const std::string& container_id, int netns_fd) {
   std::string veth = TRY(veth_name(container_id));
+  // handout(network.bridge) begin: connect the container: lease an address (held), make sure the bridge is up, one RTM_NEWLINK for the veth pair (eth0 born inside, our end on the bridge), hairpin and up our end, then configure_inside; every step undone if a later one fails
   std::string what =
       fmt::format("connect container {} to bridge {}", container_id.substr(0, 12), network.bridge);
   TRY_CTX(make_dirs(network.lease_dir, 0700), what);
@@ -73,13 +76,28 @@ Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& netwo
   Undo undo;
 
   // 1. An address first: a full network fails before anything is made.
-  Ipv4 address = TRY_CTX(ipam.allocate(container_id), what);
+  //    Held while the attachment lives: a collector then knows its
+  //    container is not gone (pocker/ipam.hpp).
+  Fd lease;
+  Ipv4 address = TRY_CTX(ipam.allocate(container_id, &lease), what);
   undo.push([&ipam, address] { (void)ipam.release(address); });
   // 2. The bridge, shared: never undone here (bridge_remove()).
   TRY_CTX(ensure_bridge(host, network), what);
   int master = TRY_CTX(host.link_index(network.bridge), what);
   // 3. The veth, one request: our end on the bridge, eth0 born inside.
-  TRY_CTX(host.create_veth({veth, "eth0", netns_fd, master}), what);
+  VethPair pair{veth, "eth0", netns_fd, master};
+  auto made = host.create_veth(pair);
+  if (!made && made.error().err() == EEXIST) {
+    // The same name as a run of this container that just ended (`start`
+    // again): its pair goes with its namespace, but only ~30 ms after the
+    // namespace died. Delete it now (or find it gone) and try once more.
+    trace("veth {} still exists: a pair of this container's last run", veth);
+    if (auto deleted = host.delete_link(veth); !deleted && deleted.error().err() != ENODEV) {
+      return std::move(deleted).error().wrap(what);
+    }
+    made = host.create_veth(pair);
+  }
+  TRY_CTX(std::move(made), what);
   undo.push([&host, veth] { (void)host.delete_link(veth); });
   // 4. Hairpin, so the container reaches its own published ports via the
   //    host (br_netfilter sends bridged frames through netfilter here).
@@ -92,7 +110,14 @@ Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& netwo
   undo.dismiss();
   trace("bridge {}: {} has {} via {}", network.bridge, veth, to_string(with_prefix),
         to_string(network.gateway));
-  return BridgeAttachment{veth, with_prefix, network.gateway};
+  return BridgeAttachment{veth, with_prefix, network.gateway, std::move(lease)};
+  // handout(network.bridge) stub:
+  // (void)host;
+  // (void)netns_fd;
+  // trace("bridge {}: not connected, network.bridge is not done yet: the container has only lo",
+  //       network.bridge);
+  // return BridgeAttachment{veth, {}, network.gateway, {}};
+  // handout(network.bridge) end
 }
 
 Result<void> bridge_detach(Netlink& host, const BridgeNetwork& network, const std::string& container_id) {
@@ -113,7 +138,7 @@ Result<int> bridge_collect(Netlink& host, const BridgeNetwork& network,
   Ipam ipam(network.lease_dir, network.subnet, network.gateway);
   std::set<std::string> gone;
   for (const Lease& lease : TRY(ipam.leases())) {
-    if (!alive(lease.container_id)) gone.insert(lease.container_id);
+    if (!lease.held && !alive(lease.container_id)) gone.insert(lease.container_id);
   }
   for (const std::string& id : gone) {
     // A lease without an id (pocker killed mid-write) names no veth.

@@ -49,6 +49,9 @@ Result<std::vector<Lease>> read_leases(int dir_fd, const std::string& dir) {
     ssize_t got = file ? ::read(file.get(), text, sizeof text) : -1;
     if (got > 0) lease.container_id.assign(text, static_cast<size_t>(got));
     lease.container_id = lease.container_id.substr(0, lease.container_id.find('\n'));
+    // A holder has LOCK_EX: our LOCK_SH fails with EWOULDBLOCK. Taken, it
+    // goes with this descriptor at the end of the loop.
+    lease.held = file && ::flock(file.get(), LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
     leases.push_back(std::move(lease));
   }
   ::closedir(stream);
@@ -67,12 +70,19 @@ Result<void> remove_lease(int dir_fd, const std::string& dir, Ipv4 address) {
 
 }  // namespace
 
-Result<void> Ipam::take(Ipv4 address, const std::string& container_id, int dir_fd) {
+Result<void> Ipam::take(Ipv4 address, const std::string& container_id, int dir_fd, Fd* hold) {
   std::string name = to_string(address);
   // O_EXCL is the lease itself: of two creators, one gets EEXIST. The flock
   // around it makes the scan and the create one step.
   Fd file(::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!file) return sys_error("lease {}: create {}/{}", name, dir_, name);
+  // Held before the directory's lock goes: no collector can ever see the
+  // lease unheld while its holder lives.
+  if (hold && ::flock(file.get(), LOCK_EX | LOCK_NB) < 0) {
+    Error error = sys_error("lease {}: lock {}/{}", name, dir_, name);
+    (void)::unlinkat(dir_fd, name.c_str(), 0);
+    return error;
+  }
   std::string line = container_id + "\n";
   if (::write(file.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     Error error = sys_error("lease {}: write {}/{}", name, dir_, name);
@@ -80,10 +90,11 @@ Result<void> Ipam::take(Ipv4 address, const std::string& container_id, int dir_f
     return error;
   }
   trace("ipam lease {} for {} = ok", name, container_id);
+  if (hold) *hold = std::move(file);
   return ok();
 }
 
-Result<Ipv4> Ipam::allocate(const std::string& container_id) {
+Result<Ipv4> Ipam::allocate(const std::string& container_id, Fd* hold) {
   // A /31 or /32 has no address left once the gateway has one.
   if (subnet_.prefix > 30) {
     return user_error("subnet {} is too small: want /30 or larger", to_string(subnet_));
@@ -96,7 +107,7 @@ Result<Ipv4> Ipam::allocate(const std::string& container_id) {
   for (uint32_t v = subnet_.network().value + 1; v < subnet_.broadcast().value; ++v) {
     Ipv4 candidate{v};
     if (candidate == gateway_ || taken.count(candidate)) continue;
-    TRY(take(candidate, container_id, dir.get()));
+    TRY(take(candidate, container_id, dir.get(), hold));
     return candidate;
   }
   return errno_error(ENOSPC, "no free address in {}", to_string(subnet_));
@@ -112,7 +123,7 @@ Result<void> Ipam::reserve(Ipv4 address, const std::string& container_id) {
                       to_string(subnet_));
   }
   Fd dir = TRY(lock_dir(dir_, LOCK_EX));
-  return take(address, container_id, dir.get());
+  return take(address, container_id, dir.get(), nullptr);
 }
 
 Result<void> Ipam::release(Ipv4 address) {
@@ -139,7 +150,7 @@ Result<int> Ipam::collect(const std::function<bool(const std::string&)>& alive) 
   for (const Lease& lease : TRY(read_leases(dir.get(), dir_))) {
     // No id: pocker died between create and write. Under the lock no one
     // else can be in that moment now.
-    if (!lease.container_id.empty() && alive(lease.container_id)) continue;
+    if (lease.held || (!lease.container_id.empty() && alive(lease.container_id))) continue;
     TRY(remove_lease(dir.get(), dir_, lease.address));
     ++freed;
   }

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pocker/bridge_network.hpp"
 #include "pocker/cgroup.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/namespaces.hpp"
@@ -226,6 +227,23 @@ HostFact capabilities_fact() {
           true, ""};
 }
 
+// The default network, and whether the bridge exists yet (the first
+// bridge container makes it; like docker0 it then stays).
+HostFact network_fact() {
+  if (::geteuid() != 0) {
+    return {"network", "default none: a bridge needs root (rootless containers get only lo; "
+                       "--network host shares the host's)", true, ""};
+  }
+  BridgeNetwork network;
+  std::string bridge = ::access(("/sys/class/net/" + network.bridge).c_str(), F_OK) == 0
+                           ? "present"
+                           : "made by the first container";
+  return {"network",
+          fmt::format("default bridge: {} ({}), {}, gateway {}", network.bridge, bridge,
+                      to_string(network.subnet), to_string(network.gateway)),
+          true, ""};
+}
+
 }  // namespace
 
 std::vector<HostFact> host_facts(const std::string& store_root) {
@@ -234,7 +252,7 @@ std::vector<HostFact> host_facts(const std::string& store_root) {
           userns_fact(),         root_fact(store_root, false),
           root_fact(store_root, true), idmap_fact(store_root),
           capabilities_fact(),   seccomp_fact(),
-          devices_fact()};
+          devices_fact(),        network_fact()};
 }
 
 }  // namespace pocker

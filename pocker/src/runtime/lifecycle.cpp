@@ -34,7 +34,8 @@ void print_error(const std::string& message) {
 // A first run has no state.json to read back: only its creation time.
 RunHooks state_hooks(StateStore& store, const ContainerSpec& spec, bool first_run,
                      std::function<void()> also) {
-  return RunHooks{[&store, &spec, first_run, also](pid_t pid, const std::string& cgroup) {
+  return RunHooks{[&store, &spec, first_run, also](pid_t pid, const std::string& cgroup,
+                                                   const ContainerAddress& address) {
     auto lock = store.lock(spec.id);
     ContainerState s;
     if (first_run) {
@@ -50,6 +51,7 @@ RunHooks state_hooks(StateStore& store, const ContainerSpec& spec, bool first_ru
     s.monitor = ::getpid();
     s.monitor_start = process_start_time(::getpid());
     s.cgroup = cgroup;
+    s.address = address;
     s.started_at = now_rfc3339();
     s.exit_code = 0;
     s.oom_killed = false;
@@ -70,6 +72,7 @@ void record_exit(StateStore& store, const ContainerSpec& spec, const RunOutcome&
   ContainerState s = state ? state.value() : ContainerState{};
   s.status = "exited";
   s.pid = 0;
+  s.address = {};  // released with the container's end, as docker clears it
   s.exit_code = outcome.exit_code;
   s.oom_killed = outcome.oom_killed;
   s.finished_at = now_rfc3339();
@@ -437,6 +440,18 @@ Result<std::string> inspect_container(StateStore& store, const std::string& id) 
   j["HostConfig"]["Seccomp"] = sec.seccomp;
   // The rules as config.json keeps them: "allow c 1:3 rwm".
   j["HostConfig"]["DeviceCgroupRules"] = security_to_json(sec).at("device_rules");
+  j["HostConfig"]["NetworkMode"] = spec.network;
+  // docker's shape: the address at the top, and per network. Empty while
+  // it does not run, and with `none` or `host`.
+  const ContainerAddress& a = state.address;
+  nlohmann::json networks = nlohmann::json::object();
+  if (spec.network != "host") {
+    networks[spec.network] = {{"IPAddress", a.ip}, {"Gateway", a.gateway}, {"IPPrefixLen", a.prefix_len}};
+  } else {
+    networks["host"] = {{"IPAddress", ""}, {"Gateway", ""}, {"IPPrefixLen", 0}};
+  }
+  j["NetworkSettings"] = {{"IPAddress", a.ip}, {"Gateway", a.gateway}, {"IPPrefixLen", a.prefix_len},
+                          {"Networks", networks}};
   j["CgroupPath"] = state.cgroup;
   j["LogPath"] = store.log_path(id);
   return j.dump(2);

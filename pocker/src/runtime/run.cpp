@@ -4,8 +4,9 @@
 //     with --rm the child makes them, on a tmpfs of its own)
 //  2. block the signals we forward, so none is lost while the child starts
 //  3. clone the child into its new namespaces; it waits on the sync channel
-//  4. write its uid/gid maps (user namespace), then send kGo (with root's
-//     --userns, together with the idmapped image: see ns/idmap.cpp)
+//  4. write its uid/gid maps (user namespace), connect its network
+//     namespace to the bridge (--network bridge), then send kGo (with
+//     root's --userns, together with the idmapped image: see ns/idmap.cpp)
 //  5. the child sets up its namespaces and root, and execs; EOF on the
 //     channel means the exec happened
 //  6. wait, turn the status into pocker's exit code, and clean up
@@ -17,6 +18,7 @@
 #include <sys/syscall.h>
 
 #include "container_cgroup.hpp"
+#include "container_network.hpp"
 #include "start_protocol.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/init.hpp"
@@ -150,13 +152,18 @@ Result<void> make_state_dirs(const ContainerSpec& spec) {
 // its exec worked. With -t the pty master arrives first, into `console`.
 Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const RootPlan& plan,
                                                const Child& child, ContainerCgroup& cgroup,
-                                               const SyncEnd& sync, Fd& console) {
+                                               ContainerNetwork& network, const SyncEnd& sync,
+                                               Fd& console) {
   TRY_CTX(cgroup.add_if_needed(child.pid()), "cgroup");
   if (spec.namespaces.user) {
     std::vector<IdMap> uids = spec.uid_map, gids = spec.gid_map;
     if (uids.empty()) rootless_maps(uids, gids);
     TRY_CTX(user_write_maps(child.pid(), uids, gids), "user namespace");
   }
+  // After the maps (the namespace's owner is then complete), before kGo:
+  // the command starts with eth0 up, and a failure here stops it before
+  // it ever ran.
+  TRY(network.attach(spec, child.pid()));
   if (plan.idmapped) {
     // Only now: the view is made through the child's namespace and its map.
     Fd image = TRY_CTX(make_idmapped_tree(plan.overlay ? plan.dirs.lower : plan.source,
@@ -187,6 +194,8 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   OutputPipes output;  // with -t the pty carries the output instead
   if (!spec.process.terminal) output = TRY_CTX(make_output_pipes(), "prepare container");
   auto sync = TRY(make_sync_pair());
+  // Before the child: its lease is released only after the child is reaped.
+  ContainerNetwork network;
   ForwardedSignalsBlocked blocked;
   CloneOptions options;
   options.flags = clone_flags(spec.namespaces);
@@ -206,14 +215,14 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   blocked.unblock();  // handlers are in place: let pending and future signals through
 
   Fd console;
-  auto message = TRY(start_child(spec, plan, child, cgroup, sync.parent, console));
+  auto message = TRY(start_child(spec, plan, child, cgroup, network, sync.parent, console));
   if (message && message->type == SyncMessage::Type::kError) {
     (void)child.wait();
     if (message->stage == SyncStage::kExec) return exec_failure(*message);
     return errno_error(message->err, "{}", message->text);
   }
   trace("container process {} is running", child.pid());
-  if (hooks.started) hooks.started(child.pid(), cgroup.path());
+  if (hooks.started) hooks.started(child.pid(), cgroup.path(), network.address());
   if (console) {
     RawMode raw(STDIN_FILENO);
     TRY_CTX(relay_console(console, spec.process.interactive), "terminal");

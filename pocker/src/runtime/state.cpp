@@ -88,6 +88,7 @@ std::string spec_to_json(const ContainerSpec& spec) {
         {"net", spec.namespaces.net},
         {"cgroup", spec.namespaces.cgroup},
         {"user", spec.namespaces.user}}},
+      {"network", spec.network},
       {"resources", json::object()},
       {"no_pivot", spec.no_pivot},
       {"remove", spec.remove},
@@ -140,6 +141,8 @@ Result<ContainerSpec> spec_from_json(const std::string& text) {
     const auto& n = j.at("namespaces");
     spec.namespaces = {n.at("mount"), n.at("uts"), n.at("ipc"), n.at("pid"),
                        n.at("net"),   n.at("cgroup"), n.at("user")};
+    // Written before the bridge existed: `none` or `host`, as the namespace says.
+    spec.network = j.value("network", spec.namespaces.net ? "none" : "host");
     const auto& r = j.at("resources");
     if (r.contains("cpus")) spec.resources.cpus = r["cpus"].get<double>();
     if (r.contains("memory")) spec.resources.memory = json_integer<uint64_t>(r["memory"]);
@@ -175,12 +178,18 @@ Result<ContainerSpec> spec_from_json(const std::string& text) {
 namespace {
 
 json state_to_json(const ContainerState& s) {
-  return {{"id", s.id},           {"name", s.name},
-          {"status", s.status},   {"pid", s.pid},
-          {"monitor", s.monitor}, {"monitor_start", s.monitor_start},
-          {"exit_code", s.exit_code}, {"oom_killed", s.oom_killed},
-          {"cgroup", s.cgroup},   {"created_at", s.created_at},
-          {"started_at", s.started_at}, {"finished_at", s.finished_at}};
+  json j = {{"id", s.id},           {"name", s.name},
+            {"status", s.status},   {"pid", s.pid},
+            {"monitor", s.monitor}, {"monitor_start", s.monitor_start},
+            {"exit_code", s.exit_code}, {"oom_killed", s.oom_killed},
+            {"cgroup", s.cgroup},   {"created_at", s.created_at},
+            {"started_at", s.started_at}, {"finished_at", s.finished_at}};
+  if (!s.address.ip.empty()) {
+    j["network"] = {{"ip_address", s.address.ip},
+                    {"gateway", s.address.gateway},
+                    {"prefix_len", s.address.prefix_len}};
+  }
+  return j;
 }
 
 bool valid_name(const std::string& name) {
@@ -311,6 +320,11 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
     s.created_at = j.value("created_at", "");
     s.started_at = j.value("started_at", "");
     s.finished_at = j.value("finished_at", "");
+    // Absent in files of a container without a bridge address (or older).
+    const json network = j.value("network", json::object());
+    s.address.ip = network.value("ip_address", "");
+    s.address.gateway = network.value("gateway", "");
+    s.address.prefix_len = network.contains("prefix_len") ? json_integer<int>(network.at("prefix_len")) : 0;
   } catch (const json::exception& e) {
     return user_error("{}/state.json: {}", dir(id), e.what());
   }
@@ -319,6 +333,7 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
   if (s.status == "running" && !process_is(s.monitor, s.monitor_start)) {
     s.status = "dead";
     s.pid = 0;
+    s.address = {};  // its lease went with its monitor (collect.hpp)
   }
   return s;
 }

@@ -1,0 +1,50 @@
+// Internal to the runtime: a container's network for one run, parent side
+// (see pocker/bridge_network.hpp for the bridge itself).
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+#include "pocker/bridge_network.hpp"
+#include "pocker/runtime.hpp"
+#include "pocker/spec.hpp"
+
+namespace pocker {
+
+/// With `--network bridge`: connects the container after clone, before it
+/// is released (so its command starts with eth0 ready), and frees its
+/// lease when this object goes, on every way out of run_container. The
+/// veth is not deleted then: it dies with the container's namespace, while
+/// RTM_DELLINK would cost the caller ~30 ms. Declared before the Child, so
+/// the lease outlives the container's processes.
+class ContainerNetwork {
+ public:
+  ContainerNetwork() = default;
+  ~ContainerNetwork();
+  ContainerNetwork(const ContainerNetwork&) = delete;
+  ContainerNetwork& operator=(const ContainerNetwork&) = delete;
+
+  /// Connects the process `pid` (in a new network namespace, its id maps
+  /// written) as `spec.network` says; nothing for `none` and `host`.
+  Result<void> attach(const ContainerSpec& spec, pid_t pid);
+  /// Its address, for state.json; empty without a bridge.
+  const ContainerAddress& address() const { return address_; }
+
+ private:
+  std::optional<BridgeAttachment> attachment_;
+  ContainerAddress address_;
+};
+
+/// Frees the leases of the default bridge network whose pocker is gone
+/// (the lease is not held) and whose container has no live process left
+/// (its cgroup). Cheap when there is nothing to do: the lease directory
+/// is listed, and each lease opened and flock(2)ed once. Failures are
+/// traced, never returned (collect_orphans()).
+void collect_network_leases();
+
+/// The default bridge network as pocker uses it.
+BridgeNetwork default_bridge_network();
+
+}  // namespace pocker
