@@ -4,6 +4,7 @@
 // cgroup directory of a container that does not run, no process. And a container whose state file
 // is junk stays manageable: `ps -a` lists it, `inspect` says what is wrong, `rm -f` removes it.
 #include <fstream>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -125,9 +126,14 @@ TEST_F(LifecycleConcurrency, StopRmLeavesNothing) {
     const std::string marker = "round" + std::to_string(i);
     const lab::Outcome run = detach({"--name", name, "-v", out.path() + ":/out", "busybox", "sh", "-c",
                                      "trap 'echo term > /out/" + marker + "; exit 0' TERM; "
+                                     "touch /out/ready-" + marker + "; "
                                      "while :; do sleep 0.05; done; : " + root()});
     const std::string id = lc::trimmed(run.out);
     ASSERT_TRUE(lc::is_hex(id, 64)) << "`run -d` must print the id\n" << lab::describe(run);
+    // Not before the trap is set: a SIGTERM earlier would meet a PID 1 without a handler, which
+    // the kernel spares it, and the stop would end by SIGKILL after its timeout instead.
+    ASSERT_TRUE(lc::eventually([&] { return std::filesystem::exists(out.path() + "/ready-" + marker); }, 10s))
+        << "the container never set its TERM trap (" << round_of(i) << ")";
     auto [stop, rm] = race({"stop", "-t", "5", name}, {"rm", "-f", name});
     const std::string round = round_of(i);
     LAB_EXPECT_STATUS(rm, 0, kOneAtATime) << "\n  (" << round << "; the stop: " << lab::describe(stop) << ")";
