@@ -66,4 +66,27 @@ TEST_F(LifecycleRename, RemovedContainerFreesItsNewName) {
   LAB_EXPECT_STATUS(again, 0, lc::kState);
 }
 
+using LifecyclePrune = lc::LifecycleTest;
+
+// Catches: prune that removes a running container, leaves an exited one (or its name), or does
+// not say what it removed.
+TEST_F(LifecyclePrune, RemovesEveryStoppedContainerAndNoRunningOne) {
+  const std::string exited = lab::unique_name("exited");
+  const std::string running = lab::unique_name("running");
+  const lab::Outcome first = pocker.run({"run", "--name", exited, "busybox", "true"});
+  LAB_ASSERT_STATUS(first, 0, lc::kState);
+  LAB_ASSERT_STATUS(detach({"--name", running, "busybox", "sleep", "30"}), 0, lc::kState);
+  const std::string exited_id = lc::trimmed(lab::read_file(root() + "/names/" + exited));
+  const lab::Outcome prune = pocker.run({"container", "prune", "-f"});
+  LAB_EXPECT(prune.status == 0 && prune.out.find(exited_id) != std::string::npos &&
+                 prune.out.find("Total reclaimed space:") != std::string::npos,
+             "`container prune -f` to exit 0 listing the exited container's id and the space reclaimed", prune,
+             lc::kState);
+  const lab::Outcome ps = pocker.run({"ps", "-a"});
+  LAB_EXPECT(line_with(ps, exited).empty() && !line_with(ps, running).empty(),
+             "`ps -a` after prune to list the running container and not the exited one", ps, lc::kState);
+  const lab::Outcome reuse = pocker.run({"run", "--rm", "--name", exited, "busybox", "true"});
+  LAB_EXPECT_STATUS(reuse, 0, lc::kState);
+}
+
 }  // namespace

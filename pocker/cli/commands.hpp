@@ -40,6 +40,9 @@ int for_each_container(const Globals& globals, const std::vector<std::string>& r
                        const std::function<Result<void>(StateStore&, const std::string& id)>& action,
                        bool print_ref, bool collect = false);
 
+/// `bytes` in docker's units, powers of 1024: `512B`, `1.5MiB`, `2GiB`.
+std::string bytes_text(uint64_t bytes);
+
 /// Prints `pocker: <message>` on stderr, one line.
 void print_error(const std::string& message);
 

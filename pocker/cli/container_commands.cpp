@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "commands.hpp"
@@ -95,6 +96,59 @@ int do_ps(const Globals& globals, bool all, bool quiet) {
   return 0;
 }
 
+// Bytes in the regular files under `dir` (what removing it gives back).
+uint64_t bytes_under(const std::string& dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(
+           dir, std::filesystem::directory_options::skip_permission_denied, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec) && !it->is_symlink(size_ec)) total += it->file_size(size_ec);
+  }
+  return total;
+}
+
+// `container prune`: every container that is not running (created,
+// exited, dead), as `rm` would remove each; docker's output.
+int do_prune(const Globals& globals, bool force) {
+  if (!force) {
+    std::printf("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
+    std::fflush(stdout);
+    char answer[16] = {};
+    if (!std::fgets(answer, sizeof answer, stdin) || (answer[0] != 'y' && answer[0] != 'Y')) return 0;
+  }
+  StateStore store(globals.root);
+  collect_orphans(store);
+  std::vector<std::string> removed;
+  uint64_t reclaimed = 0;
+  int code = 0;
+  for (const auto& id : store.list()) {
+    auto state = store.load(id);
+    if (!state || state.value().status == "running") continue;  // unreadable: `rm -f` decides
+    uint64_t size = bytes_under(store.dir(id));
+    auto done = remove_container(store, id, false);
+    // Started again meanwhile, or removed by another pocker: not an error of prune's.
+    if (!done && done.error().message().find("is running") == std::string::npos &&
+        done.error().err() != ENOENT) {
+      print_error(done.error().message());
+      code = kExitPockerFailed;
+      continue;
+    }
+    if (done) {
+      removed.push_back(id);
+      reclaimed += size;
+    }
+  }
+  if (!removed.empty()) {
+    std::printf("Deleted Containers:\n");
+    for (const auto& id : removed) std::printf("%s\n", id.c_str());
+    std::printf("\n");
+  }
+  std::printf("Total reclaimed space: %s\n", bytes_text(reclaimed).c_str());
+  return code;
+}
+
 // The last `tail` lines of `text` (all if tail < 0).
 std::string last_lines(const std::string& text, long tail) {
   if (tail < 0) return text;
@@ -149,6 +203,14 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
     ps->add_flag("-a,--all", *all, "show all containers, not only running ones");
     ps->add_flag("-q,--quiet", *quiet, "only print ids");
     ps->callback([&, all, quiet] { handler = [&, all, quiet] { return do_ps(globals, *all, *quiet); }; });
+  }
+  {
+    auto* container = app.add_subcommand("container", "manage containers as a group");
+    container->require_subcommand(1);
+    auto* prune = container->add_subcommand("prune", "remove every container that is not running");
+    auto force = std::make_shared<bool>(false);
+    prune->add_flag("-f,--force", *force, "do not ask for confirmation");
+    prune->callback([&, force] { handler = [&, force] { return do_prune(globals, *force); }; });
   }
   {
     auto* logs = app.add_subcommand("logs", "print a container's output");

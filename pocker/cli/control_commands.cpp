@@ -16,7 +16,6 @@
 #include "pocker/runtime.hpp"
 
 namespace pocker::cli {
-namespace {
 
 // docker's units: powers of 1024, written KiB, MiB, GiB.
 std::string bytes_text(uint64_t bytes) {
@@ -29,6 +28,8 @@ std::string bytes_text(uint64_t bytes) {
   }
   return unit == 0 ? fmt::format("{}B", bytes) : fmt::format("{:.4g}{}", value, units[unit]);
 }
+
+namespace {
 
 // The memory of the machine: the limit of a container without one.
 uint64_t host_memory() {
