@@ -89,4 +89,24 @@ TEST_F(LifecyclePrune, RemovesEveryStoppedContainerAndNoRunningOne) {
   LAB_EXPECT_STATUS(reuse, 0, lc::kState);
 }
 
+// Catches: --format and -f ignored (the default table printed instead), a field looked up in the
+// wrong place, or an unknown field printed as nothing instead of an error.
+TEST_F(LifecycleCli, FormatTemplates) {
+  const std::string name = lab::unique_name("fmt");
+  LAB_ASSERT_STATUS(detach({"--name", name, "busybox", "sleep", "30"}), 0, lc::kState);
+  const lab::Outcome ps = pocker.run({"ps", "--format", "{{.Names}}|{{.State}}"});
+  LAB_EXPECT(ps.status == 0 && ps.out == name + "|running\n", "`ps --format '{{.Names}}|{{.State}}'` to print `" +
+             name + "|running` and nothing else", ps, lc::kState);
+  const lab::Outcome table = pocker.run({"ps", "--format", "table {{.Names}}\\t{{.Status}}"});
+  LAB_EXPECT(table.status == 0 && table.out.rfind("NAMES ", 0) == 0 && !line_with(table, name).empty(),
+             "`ps --format 'table ...'` to print a NAMES header and the container", table, lc::kState);
+  const lab::Outcome running = pocker.run({"inspect", "-f", "{{.State.Running}} {{json .Config.Cmd}}", name});
+  LAB_EXPECT(running.status == 0 && running.out == "true [\"sleep\",\"30\"]\n",
+             "`inspect -f '{{.State.Running}} {{json .Config.Cmd}}'` to print `true [\"sleep\",\"30\"]`", running,
+             lc::kState);
+  const lab::Outcome unknown = pocker.run({"inspect", "-f", "{{.Nope}}", name});
+  LAB_EXPECT(unknown.status == 125 && unknown.err.find("Nope") != std::string::npos,
+             "`inspect -f '{{.Nope}}'` to exit 125 naming the unknown field", unknown, lc::kState);
+}
+
 }  // namespace

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "template.hpp"
 #include "pocker/collect.hpp"
 #include "pocker/control.hpp"
 #include "pocker/fs.hpp"
@@ -52,10 +53,23 @@ std::string short_command(const std::vector<std::string>& args) {
   return "\"" + out + "\"";
 }
 
-int do_ps(const Globals& globals, bool all, bool quiet) {
+// ps --format's fields, and its table header.
+const nlohmann::json kPsHeader = {{"ID", "CONTAINER ID"}, {"Image", "IMAGE"}, {"Command", "COMMAND"},
+                                  {"Status", "STATUS"},   {"Names", "NAMES"}, {"State", "STATE"},
+                                  {"CreatedAt", "CREATED AT"}};
+
+int do_ps(const Globals& globals, bool all, bool quiet, const std::string& format) {
   StateStore store(globals.root);
   collect_orphans(store);  // never list a --rm container whose pocker died
-  if (!quiet) {
+  std::vector<nlohmann::json> rows;  // with --format
+  if (!format.empty() && !quiet) {
+    if (auto checked = render_template(format.rfind("table", 0) == 0 ? format.substr(5) : format, kPsHeader);
+        !checked) {
+      print_error(checked.error().message());
+      return kExitPockerFailed;
+    }
+  }
+  if (!quiet && format.empty()) {
     std::printf("%-12s  %-10s  %-32s  %-20s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "STATUS",
                 "NAMES");
   }
@@ -73,6 +87,13 @@ int do_ps(const Globals& globals, bool all, bool quiet) {
         continue;
       }
       std::string why = unreadable_reason(store, id, !state ? state.error() : spec.error());
+      if (!format.empty()) {
+        rows.push_back({{"ID", id.substr(0, 12)}, {"Image", "?"}, {"Command", "?"},
+                        {"Status", fmt::format("unknown ({})", why)},
+                        {"Names", state ? state.value().name : store.name_of(id)}, {"State", "unknown"},
+                        {"CreatedAt", ""}});
+        continue;
+      }
       std::printf("%-12s  %-10s  %-32s  %-20s  %s\n", id.substr(0, 12).c_str(), "?", "?",
                   fmt::format("unknown ({})", why).c_str(),
                   (state ? state.value().name : store.name_of(id)).c_str());
@@ -90,8 +111,17 @@ int do_ps(const Globals& globals, bool all, bool quiet) {
                                                 : "Created";
     std::string image = half_made ? "?" : spec.value().image.empty() ? "(rootfs)" : spec.value().image;
     std::string command = half_made ? "?" : short_command(spec.value().process.args);
+    if (!format.empty()) {
+      rows.push_back({{"ID", id.substr(0, 12)}, {"Image", image}, {"Command", command}, {"Status", status},
+                      {"Names", s.name}, {"State", s.status}, {"CreatedAt", s.created_at}});
+      continue;
+    }
     std::printf("%-12s  %-10s  %-32s  %-20s  %s\n", id.substr(0, 12).c_str(), image.c_str(),
                 command.c_str(), status.c_str(), s.name.c_str());
+  }
+  if (auto printed = print_rows(format, rows, kPsHeader); !format.empty() && !printed) {
+    print_error(printed.error().message());
+    return kExitPockerFailed;
   }
   return 0;
 }
@@ -201,8 +231,14 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
     auto all = std::make_shared<bool>(false);
     auto quiet = std::make_shared<bool>(false);
     ps->add_flag("-a,--all", *all, "show all containers, not only running ones");
+    auto format = std::make_shared<std::string>();
     ps->add_flag("-q,--quiet", *quiet, "only print ids");
-    ps->callback([&, all, quiet] { handler = [&, all, quiet] { return do_ps(globals, *all, *quiet); }; });
+    ps->add_option("--format", *format,
+                   "a template: {{.ID}} {{.Image}} {{.Command}} {{.Status}} {{.Names}} {{.State}} "
+                   "{{.CreatedAt}}, `table` first for a header");
+    ps->callback([&, all, quiet, format] {
+      handler = [&, all, quiet, format] { return do_ps(globals, *all, *quiet, *format); };
+    });
   }
   {
     auto* container = app.add_subcommand("container", "manage containers as a group");
@@ -306,15 +342,26 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
   {
     auto* inspect = app.add_subcommand("inspect", "show a container's state and configuration as JSON");
     auto ref = std::make_shared<std::string>();
+    auto format = std::make_shared<std::string>();
+    inspect->add_option("-f,--format", *format, "a template, e.g. {{.State.Status}} or {{json .Config}}");
     inspect->add_option("container", *ref, "name or id")->required();
-    inspect->callback([&, ref] {
-      handler = [&, ref] {
+    inspect->callback([&, ref, format] {
+      handler = [&, ref, format] {
         StateStore store(globals.root);
         auto id = store.resolve(*ref);
         auto json = id ? inspect_container(store, id.value()) : Result<std::string>(std::move(id).error());
         if (!json) {
           print_error(json.error().message());
           return static_cast<int>(kExitPockerFailed);
+        }
+        if (!format->empty()) {
+          auto shown = render_template(*format, nlohmann::json::parse(json.value()));
+          if (!shown) {
+            print_error(shown.error().message());
+            return static_cast<int>(kExitPockerFailed);
+          }
+          std::printf("%s\n", shown.value().c_str());
+          return 0;
         }
         std::printf("%s\n", json.value().c_str());
         return 0;

@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "resource_flags.hpp"
+#include "template.hpp"
 #include "pocker/control.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/runtime.hpp"
@@ -42,10 +43,10 @@ uint64_t host_memory() {
 }
 
 // One row of `stats`: the fields docker's --format names.
-std::map<std::string, std::string> stats_row(const std::string& id, const std::string& name,
+nlohmann::json stats_row(const std::string& id, const std::string& name,
                                              const CgroupStats& before, const CgroupStats& after,
                                              double seconds) {
-  std::map<std::string, std::string> row;
+  nlohmann::json row;
   row["ID"] = row["Container"] = id.substr(0, 12);
   row["Name"] = name;
   // 100 % is one CPU kept busy for the whole interval, as docker counts.
@@ -62,103 +63,23 @@ std::map<std::string, std::string> stats_row(const std::string& id, const std::s
   return row;
 }
 
-// docker's --format for stats: `{{.Field}}` placeholders, and a leading
-// `table` for a header and aligned columns. Unknown fields are an error.
-struct StatsFormat {
-  bool table = true;
-  std::string text;
-};
-
-const std::map<std::string, std::string> kStatsHeaders = {
+const nlohmann::json kStatsHeader = {
     {"Container", "CONTAINER"}, {"ID", "CONTAINER ID"}, {"Name", "NAME"}, {"CPUPerc", "CPU %"},
     {"MemUsage", "MEM USAGE / LIMIT"}, {"MemPerc", "MEM %"}, {"PIDs", "PIDS"}};
-
-Result<std::string> expand(const std::string& format, const std::map<std::string, std::string>& row) {
-  std::string out;
-  size_t at = 0;
-  while (true) {
-    size_t open = format.find("{{", at);
-    if (open == std::string::npos) break;
-    size_t close = format.find("}}", open);
-    if (close == std::string::npos) return user_error("--format \"{}\": an unclosed {{{{", format);
-    std::string field = format.substr(open + 2, close - open - 2);
-    field.erase(0, field.find_first_not_of(' '));
-    field.erase(field.find_last_not_of(' ') + 1);
-    if (field.empty() || field[0] != '.' || !row.count(field.substr(1))) {
-      return user_error("--format: unknown field \"{}\" (known: .Container .ID .Name .CPUPerc .MemUsage .MemPerc .PIDs)",
-                        field);
-    }
-    out += format.substr(at, open - at) + row.at(field.substr(1));
-    at = close + 2;
-  }
-  out += format.substr(at);
-  // docker's escapes in a format: \t and \n.
-  for (size_t tab; (tab = out.find("\\t")) != std::string::npos;) out.replace(tab, 2, "\t");
-  for (size_t nl; (nl = out.find("\\n")) != std::string::npos;) out.replace(nl, 2, "\n");
-  return out;
-}
 
 const char* kDefaultStats =
     "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.PIDs}}";
 
-// Prints rows; with `table`, a header first and the columns aligned.
-Result<void> print_stats(const StatsFormat& format, const std::vector<std::map<std::string, std::string>>& rows) {
-  std::vector<std::vector<std::string>> lines;
-  if (format.table) {
-    TRY(expand(format.text, kStatsHeaders));  // the same check for the header
-    std::map<std::string, std::string> header = kStatsHeaders;
-    lines.push_back({});
-    std::string text = TRY(expand(format.text, header));
-    for (size_t start = 0;;) {
-      size_t tab = text.find('\t', start);
-      lines.back().push_back(text.substr(start, tab - start));
-      if (tab == std::string::npos) break;
-      start = tab + 1;
-    }
-  }
-  for (const auto& row : rows) {
-    std::string text = TRY(expand(format.text, row));
-    if (!format.table) {
-      std::printf("%s\n", text.c_str());
-      continue;
-    }
-    lines.push_back({});
-    for (size_t start = 0;;) {
-      size_t tab = text.find('\t', start);
-      lines.back().push_back(text.substr(start, tab - start));
-      if (tab == std::string::npos) break;
-      start = tab + 1;
-    }
-  }
-  std::vector<size_t> widths;
-  for (const auto& cells : lines) {
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (widths.size() <= i) widths.push_back(0);
-      widths[i] = std::max(widths[i], cells[i].size());
-    }
-  }
-  for (const auto& cells : lines) {
-    std::string text;
-    for (size_t i = 0; i < cells.size(); ++i) {
-      text += cells[i];
-      if (i + 1 < cells.size()) text += std::string(widths[i] - cells[i].size() + 3, ' ');
-    }
-    std::printf("%s\n", text.c_str());
-  }
-  std::fflush(stdout);
-  return ok();
-}
-
 int do_stats(const Globals& globals, const std::vector<std::string>& refs, bool no_stream,
              const std::string& format_text) {
   StateStore store(globals.root);
-  StatsFormat format;
-  std::string text = format_text.empty() ? kDefaultStats : format_text;
-  format.table = text.rfind("table", 0) == 0;
-  format.text = format.table ? text.substr(text.find_first_not_of(' ', 5) == std::string::npos
-                                               ? text.size()
-                                               : text.find_first_not_of(' ', 5))
-                             : text;
+  const std::string format = format_text.empty() ? kDefaultStats : format_text;
+  // A bad format fails before any waiting.
+  if (auto checked = render_template(format.rfind("table", 0) == 0 ? format.substr(5) : format, kStatsHeader);
+      !checked) {
+    print_error(checked.error().message());
+    return kExitPockerFailed;
+  }
   // Which containers: those named, or every running one.
   std::vector<std::pair<std::string, std::string>> chosen;  // id, name
   for (const auto& ref : refs) {
@@ -194,7 +115,7 @@ int do_stats(const Globals& globals, const std::vector<std::string>& refs, bool 
     auto now = std::chrono::steady_clock::now();
     double seconds = std::chrono::duration<double>(now - sampled_at).count();
     sampled_at = now;
-    std::vector<std::map<std::string, std::string>> rows;
+    std::vector<nlohmann::json> rows;
     for (const auto& [id, name] : chosen) {
       auto usage = container_usage(store, id);
       if (!usage) continue;  // it ended: no row, as docker drops it
@@ -202,10 +123,11 @@ int do_stats(const Globals& globals, const std::vector<std::string>& refs, bool 
       last[id] = usage.value();
     }
     if (terminal && !no_stream) std::printf("\033[2J\033[H");  // redraw in place
-    if (auto printed = print_stats(format, rows); !printed) {
+    if (auto printed = print_rows(format, rows, kStatsHeader); !printed) {
       print_error(printed.error().message());
       return kExitPockerFailed;
     }
+    std::fflush(stdout);
     if (no_stream) return 0;
     if (rows.empty() && !chosen.empty()) return 0;  // every one it showed has ended
   }
