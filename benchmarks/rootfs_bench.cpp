@@ -95,7 +95,7 @@ void rootfs_setup(benchmark::State& state) {
   RootPlan plan;
   plan.target = tmp.path + "/root";
   plan.overlay = true;
-  plan.dirs = OverlayDirs{lower, tmp.path + "/upper", tmp.path + "/work"};
+  plan.dirs = OverlayDirs{{lower}, tmp.path + "/upper", tmp.path + "/work"};
   for (const auto& dir : {plan.target, plan.dirs.upper, plan.dirs.work}) {
     if (::mkdir(dir.c_str(), 0755) < 0) {
       state.SkipWithError(("mkdir " + dir).c_str());

@@ -32,6 +32,10 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
 void add_exec(CLI::App& app, const Globals& globals, Handler& handler);
 void add_cp(CLI::App& app, const Globals& globals, Handler& handler);
 void add_control_commands(CLI::App& app, const Globals& globals, Handler& handler);
+void add_image_commands(CLI::App& app, const Globals& globals, Handler& handler);
+
+/// `inspect` of an image: its id, references, config and layers as JSON.
+Result<std::string> inspect_image(const Globals& globals, const std::string& text);
 
 /// Runs `action` on each container of `refs` (names or id prefixes),
 /// printing each ref done when `print_ref`; first collects the `--rm`

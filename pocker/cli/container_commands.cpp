@@ -340,22 +340,28 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
     });
   }
   {
-    auto* inspect = app.add_subcommand("inspect", "show a container's state and configuration as JSON");
+    auto* inspect = app.add_subcommand("inspect", "show a container's (or an image's) state and configuration as JSON");
     auto ref = std::make_shared<std::string>();
     auto format = std::make_shared<std::string>();
     inspect->add_option("-f,--format", *format, "a template, e.g. {{.State.Status}} or {{json .Config}}");
-    inspect->add_option("container", *ref, "name or id")->required();
+    inspect->add_option("container", *ref, "name or id of a container, or an image")->required();
     inspect->callback([&, ref, format] {
       handler = [&, ref, format] {
         StateStore store(globals.root);
         auto id = store.resolve(*ref);
         auto json = id ? inspect_container(store, id.value()) : Result<std::string>(std::move(id).error());
+        // No such container: an image of that name, as docker does.
+        if (!id) {
+          if (auto image = inspect_image(globals, *ref)) json = std::move(image);
+        }
         if (!json) {
           print_error(json.error().message());
           return static_cast<int>(kExitPockerFailed);
         }
         if (!format->empty()) {
-          auto shown = render_template(*format, nlohmann::json::parse(json.value()));
+          nlohmann::json data = nlohmann::json::parse(json.value());
+          if (data.is_array() && data.size() == 1) data = data[0];  // an image's, docker's shape
+          auto shown = render_template(*format, data);
           if (!shown) {
             print_error(shown.error().message());
             return static_cast<int>(kExitPockerFailed);

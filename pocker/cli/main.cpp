@@ -66,9 +66,12 @@ int run_main(int argc, char** argv) {
   // so that CLI11 reports it as usual.
   const bool control = chosen == "pause" || chosen == "unpause" || chosen == "stats" || chosen == "top" ||
                        chosen == "update";
-  if (all || (chosen != "run" && chosen != "info" && chosen != "exec" && chosen != "cp" && !control)) {
+  const bool image = chosen == "images" || chosen == "rmi" || chosen == "tag" || chosen == "import";
+  if (all || (chosen != "run" && chosen != "info" && chosen != "exec" && chosen != "cp" && !control &&
+              !image)) {
     add_container_commands(app, globals, handler);
   }
+  if (all || image) add_image_commands(app, globals, handler);
   if (all || chosen == "exec") add_exec(app, globals, handler);
   if (all || chosen == "cp") add_cp(app, globals, handler);
   if (all || control) add_control_commands(app, globals, handler);

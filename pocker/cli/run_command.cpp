@@ -29,6 +29,7 @@ struct RunFlags {
   std::string workdir;
   std::string user;
   std::string rootfs;
+  std::optional<std::string> entrypoint;  // set, even to "": replaces the image's
   std::string hostname;
   std::string pid_mode, uts_mode, ipc_mode, network_mode;
   std::optional<std::string> userns;  // unset: the default (host as root, rootless otherwise)
@@ -138,6 +139,30 @@ Result<void> apply_userns(const std::optional<std::string>& given, ContainerSpec
   return ok();
 }
 
+// The command, as docker makes it: the entrypoint (--entrypoint, or the
+// image's), then the arguments given, or else the image's Cmd. A new
+// entrypoint drops the image's Cmd: it was written for the old one.
+// --rootfs has no image: its default command is sh.
+Result<std::vector<std::string>> command_of(const ImageConfig* image,
+                                            const std::optional<std::string>& entrypoint,
+                                            const std::vector<std::string>& args) {
+  std::vector<std::string> command;
+  if (entrypoint) {
+    if (!entrypoint->empty()) command.push_back(*entrypoint);
+  } else if (image) {
+    command = image->entrypoint;
+  }
+  if (!args.empty()) {
+    command.insert(command.end(), args.begin(), args.end());
+  } else if (!image && !entrypoint) {
+    command.push_back("sh");
+  } else if (image && !entrypoint) {
+    command.insert(command.end(), image->cmd.begin(), image->cmd.end());
+  }
+  if (command.empty()) return user_error("run: no command given, and the image has none");
+  return command;
+}
+
 // Everything after the flags: IMAGE [COMMAND [ARG...]], or with --rootfs
 // just COMMAND [ARG...].
 Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> rest,
@@ -152,11 +177,17 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   spec.namespaces.user = ::geteuid() != 0;
   TRY(apply_userns(flags.userns, spec));
   spec.resources = TRY(make_resources(flags.resources));
+  spec.state_dir = StoreRoot{globals.root}.containers() + "/" + spec.id;
+  std::optional<StoredImage> image;
   if (flags.rootfs.empty()) {
     if (rest.empty()) return user_error("run: an image name is required (try: pocker run busybox)");
     spec.image = rest.front();
     rest.erase(rest.begin());
-    spec.rootfs = TRY(image_rootfs(StoreRoot{globals.root}, spec.image));
+    image = TRY(find_image(StoreRoot{globals.root}, spec.image));
+    spec.image_ref = image->name;
+    spec.image_digest = image->manifest.digest;
+    spec.image_id = image->parsed.config.digest;
+    spec.rootfs = spec.state_dir + "/rootfs";
     spec.rootfs_is_image = true;
   } else {
     struct stat st;
@@ -166,10 +197,11 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
     spec.rootfs = real ? real : flags.rootfs;
     ::free(real);
   }
-  // An image would bring its default command; the busybox image's is sh.
-  spec.process.args = rest.empty() ? std::vector<std::string>{"sh"} : rest;
+  spec.process.args = TRY(command_of(image ? &image->config : nullptr, flags.entrypoint, rest));
 
+  // The image's Env first, so that -e and --env-file win.
   std::vector<std::string> env;
+  if (image) env = image->config.env;
   for (const auto& file : flags.env_files) TRY(read_env_file(file, env));
   env.insert(env.end(), flags.env.begin(), flags.env.end());
   spec.process.env = TRY(build_env(env, environ));
@@ -177,8 +209,10 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   if (!flags.workdir.empty()) {
     if (flags.workdir[0] != '/') return user_error("run: -w {}: must be an absolute path", flags.workdir);
     spec.process.cwd = flags.workdir;
+  } else if (image && !image->config.working_dir.empty()) {
+    spec.process.cwd = image->config.working_dir;
   }
-  spec.process.user = flags.user;
+  spec.process.user = flags.user.empty() && image ? image->config.user : flags.user;
   spec.hostname = flags.hostname;
   spec.no_pivot = flags.no_pivot;
   spec.remove = flags.remove;
@@ -189,7 +223,6 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   if (!spec.namespaces.uts && !flags.hostname.empty()) {
     return user_error("run: -h/--hostname cannot be used with --uts host");
   }
-  spec.state_dir = StoreRoot{globals.root}.containers() + "/" + spec.id;
   if (flags.detach && flags.terminal) {
     return user_error("run: -d with -t is not supported yet (a detached pty needs `attach`)");
   }
@@ -209,6 +242,8 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   spec.security = TRY(make_security_spec(flags.privileged, flags.cap_add, flags.cap_drop,
                                          flags.security_opts, flags.devices,
                                          flags.device_cgroup_rules));
+  // Last, once every flag is known to be good: this may unpack layers.
+  if (image) spec.layers = TRY(image_layer_dirs(StoreRoot{globals.root}, *image));
   return spec;
 }
 
@@ -239,6 +274,8 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
       ->allow_extra_args(false);
   run->add_option("-w,--workdir", flags->workdir, "working directory inside the container");
   run->add_option("-u,--user", flags->user, "UID[:GID] or NAME[:GROUP] to run as");
+  run->add_option("--entrypoint", flags->entrypoint,
+                  "run this program instead of the image's entrypoint (\"\" for none)");
   run->add_option("--rootfs", flags->rootfs, "run on this directory instead of an image");
   run->add_option("-h,--hostname", flags->hostname, "the container's hostname");
   run->add_option("--pid", flags->pid_mode, "host: share the host's PID namespace")

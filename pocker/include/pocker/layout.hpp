@@ -139,6 +139,12 @@ class Layout {
   /// Reads a small blob (a manifest or config) whole, refusing one over
   /// `max` bytes, and checks its size and digest against `d`.
   Result<std::string> read_blob(const Descriptor& d, size_t max = kMaxDocumentSize) const;
+  /// As read_blob(), but checks only the size, not the digest: for the
+  /// documents a run reads every time. Every blob was checked when it was
+  /// written (BlobWriter::commit), and hashing again at each run would
+  /// load libcrypto into every `pocker run` for nothing.
+  Result<std::string> read_stored_blob(const Descriptor& d,
+                                       size_t max = kMaxDocumentSize) const;
 
   /// Points reference `name` at `target`, replacing what it named before.
   Result<void> add_ref(std::string_view name, const Descriptor& target) const;

@@ -38,14 +38,23 @@ struct Manifest {
 /// CVE-2020-15157), a bad digest or size, more than 256 layers.
 Result<Manifest> parse_manifest(std::string_view text, std::string_view media_type);
 
-/// What pocker reads from an image config so far.
+/// What pocker reads from an image config: the layers, and the defaults
+/// of the process a run starts (image-spec `config.md`, the `config` object).
 struct ImageConfig {
   std::string os;                     ///< `linux`
   std::string architecture;           ///< `amd64`, `arm64`, ...
+  std::string created;                ///< RFC 3339, or empty
   std::vector<std::string> diff_ids;  ///< rootfs.diff_ids, bottom first
+  std::vector<std::string> env;       ///< Env: KEY=VALUE, each with its `=`
+  std::vector<std::string> entrypoint;  ///< Entrypoint
+  std::vector<std::string> cmd;       ///< Cmd: the default arguments (of the entrypoint)
+  std::string working_dir;            ///< WorkingDir: absolute, or empty
+  std::string user;                   ///< User: `uid[:gid]` or a name, or empty
 };
 
-/// Reads an image config; every diff_id must be a valid digest.
+/// Reads an image config; every diff_id must be a valid digest, Env,
+/// Entrypoint and Cmd arrays of strings (or null), each Env entry
+/// `KEY=VALUE`, WorkingDir absolute when given.
 Result<ImageConfig> parse_image_config(std::string_view text);
 
 /// Resolves nothing: reads the manifest `manifest` and its config from

@@ -21,7 +21,7 @@ namespace pocker {
 
 /// An overlay mount: the image read-only below, the container's writes above.
 struct OverlayDirs {
-  std::string lower;  ///< the image's rootfs, never written
+  std::vector<std::string> lowers;  ///< the image's layers, top first, never written
   std::string upper;  ///< the container's changes
   std::string work;   ///< overlayfs scratch space, same file system as upper
 };
@@ -36,6 +36,10 @@ struct CgroupMount {
   std::string dir;      ///< below /sys/fs/cgroup; empty: /sys/fs/cgroup itself (v2)
   std::vector<std::string> links;  ///< v1, co-mounted: "cpu" and "cpuacct" -> `dir`
 };
+
+/// The value of overlayfs's `lowerdir=` option: `layers`, top first,
+/// joined by `:` (the leftmost layer hides what lies below it).
+std::string lowerdir_option(const std::vector<std::string>& layers);
 
 /// How to build the root, decided by the parent from the spec.
 struct RootPlan {

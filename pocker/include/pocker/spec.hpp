@@ -47,9 +47,13 @@ struct MountSpec {
 struct ContainerSpec {
   std::string id;        ///< 64 hex characters
   std::string name;      ///< --name, or a generated one
-  std::string image;     ///< image name, empty with --rootfs
-  std::string rootfs;    ///< the directory that becomes `/`
-  bool rootfs_is_image = false;  ///< true when rootfs belongs to an image store
+  std::string image;     ///< image name as given, empty with --rootfs
+  std::string image_ref;     ///< the image's reference, normalised (docker.io/library/busybox:latest)
+  std::string image_digest;  ///< the digest of the image's manifest when the container was made
+  std::string image_id;      ///< the digest of its config: docker's image id
+  std::string rootfs;    ///< the directory that becomes `/` (with an image: the overlay's mount point)
+  bool rootfs_is_image = false;  ///< true when `/` is an overlay of `layers`
+  std::vector<std::string> layers;  ///< the image's unpacked layers, top first (overlay lowerdir)
   std::string hostname;  ///< -h; empty means the first 12 characters of the id
   ProcessSpec process;   ///< the command and how it runs
   NamespaceConfig namespaces;  ///< which namespaces it gets (the host's opt-outs applied)

@@ -3,6 +3,7 @@
 // EVP to its fastest implementation (SHA-NI, AVX2) for the CPU it runs on.
 #include "pocker/digest.hpp"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -18,13 +19,60 @@
 namespace pocker {
 namespace {
 
-// OpenSSL keeps its reasons on a thread-local queue, not in errno.
+// libcrypto is opened on the first digest, not linked: linked, the loader
+// would map and relocate it at the start of every pocker command (about
+// 1.3 ms here), while only storing or checking image content hashes. The
+// soname is OpenSSL 3's; the headers below say which functions it has.
+constexpr const char* kCryptoSoname = "libcrypto.so.3";
+
+struct Crypto {
+  std::string error;  // why it could not be loaded; empty when loaded
+  decltype(&::EVP_MD_CTX_new) md_ctx_new = nullptr;
+  decltype(&::EVP_MD_CTX_free) md_ctx_free = nullptr;
+  decltype(&::EVP_sha256) sha256 = nullptr;
+  decltype(&::EVP_DigestInit_ex) init = nullptr;
+  decltype(&::EVP_DigestUpdate) update = nullptr;
+  decltype(&::EVP_DigestFinal_ex) final = nullptr;
+  decltype(&::ERR_get_error) err_get = nullptr;
+  decltype(&::ERR_error_string_n) err_string = nullptr;
+};
+
+template <typename F>
+void bind(void* lib, const char* name, F& fn, std::string& error) {
+  fn = reinterpret_cast<F>(::dlsym(lib, name));
+  if (!fn && error.empty()) error = std::string("no ") + name + " in " + kCryptoSoname;
+}
+
+const Crypto& crypto() {
+  static const Crypto loaded = [] {
+    Crypto c;
+    void* lib = ::dlopen(kCryptoSoname, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      const char* why = ::dlerror();
+      c.error = std::string("load ") + kCryptoSoname + ": " + (why ? why : "not found") +
+                " (is the libssl3 package installed?)";
+      return c;
+    }
+    bind(lib, "EVP_MD_CTX_new", c.md_ctx_new, c.error);
+    bind(lib, "EVP_MD_CTX_free", c.md_ctx_free, c.error);
+    bind(lib, "EVP_sha256", c.sha256, c.error);
+    bind(lib, "EVP_DigestInit_ex", c.init, c.error);
+    bind(lib, "EVP_DigestUpdate", c.update, c.error);
+    bind(lib, "EVP_DigestFinal_ex", c.final, c.error);
+    bind(lib, "ERR_get_error", c.err_get, c.error);
+    bind(lib, "ERR_error_string_n", c.err_string, c.error);
+    return c;
+  }();
+  return loaded;
+}
+
+// OpenSSL keeps its reasons on a thread-local queue, not in errno; reading
+// the code also takes it off the queue.
 std::string openssl_reason() {
-  unsigned long code = ::ERR_get_error();
+  unsigned long code = crypto().err_get();
   if (code == 0) return "unknown reason";
   char text[256];
-  ::ERR_error_string_n(code, text, sizeof text);
-  ::ERR_clear_error();
+  crypto().err_string(code, text, sizeof text);
   return text;
 }
 
@@ -37,15 +85,23 @@ struct Digester::Ctx {
   bool failed = false;
   bool finished = false;
   std::string reason;  // OpenSSL's, when failed
-  ~Ctx() { ::EVP_MD_CTX_free(md); }
+  ~Ctx() {
+    if (md) crypto().md_ctx_free(md);
+  }
 };
 
 Digester::Digester() : ctx_(std::make_unique<Ctx>()) {
-  ctx_->md = ::EVP_MD_CTX_new();
+  // A failure (no libcrypto, a failed init) is remembered and reported by
+  // finish(): the callers stream data through update() and check once at
+  // the end.
+  if (!crypto().error.empty()) {
+    ctx_->failed = true;
+    ctx_->reason = crypto().error;
+    return;
+  }
+  ctx_->md = crypto().md_ctx_new();
   if (!ctx_->md) throw std::bad_alloc();
-  // A failed init is remembered and reported by finish(): the callers
-  // stream data through update() and check once at the end.
-  if (::EVP_DigestInit_ex(ctx_->md, ::EVP_sha256(), nullptr) != 1) {
+  if (crypto().init(ctx_->md, crypto().sha256(), nullptr) != 1) {
     ctx_->failed = true;
     ctx_->reason = openssl_reason();
   }
@@ -58,7 +114,7 @@ Digester& Digester::operator=(Digester&&) noexcept = default;
 void Digester::update(const void* data, size_t size) {
   bytes_ += size;
   if (ctx_->failed || ctx_->finished || size == 0) return;
-  if (::EVP_DigestUpdate(ctx_->md, data, size) != 1) {
+  if (crypto().update(ctx_->md, data, size) != 1) {
     ctx_->failed = true;
     ctx_->reason = openssl_reason();
   }
@@ -69,7 +125,7 @@ Result<std::string> Digester::finish() {
   ctx_->finished = true;
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (!ctx_->failed && ::EVP_DigestFinal_ex(ctx_->md, out, &len) != 1) {
+  if (!ctx_->failed && crypto().final(ctx_->md, out, &len) != 1) {
     ctx_->failed = true;
     ctx_->reason = openssl_reason();
   }

@@ -262,6 +262,15 @@ Result<Fd> Layout::open_blob(std::string_view digest) const {
 }
 
 Result<std::string> Layout::read_blob(const Descriptor& d, size_t max) const {
+  std::string text = TRY(read_stored_blob(d, max));
+  std::string digest = TRY(sha256_digest(text));
+  if (digest != d.digest) {
+    return user_error("blob {}: content has digest {} (corrupt store)", d.digest, digest);
+  }
+  return text;
+}
+
+Result<std::string> Layout::read_stored_blob(const Descriptor& d, size_t max) const {
   TRY(check_digest(d.digest));
   if (d.size < 0 || static_cast<unsigned long long>(d.size) > max) {
     return user_error("blob {}: size {} is out of range (at most {} bytes)", d.digest, d.size, max);
@@ -281,10 +290,6 @@ Result<std::string> Layout::read_blob(const Descriptor& d, size_t max) const {
                       got, got > static_cast<size_t>(d.size) ? " or more" : "");
   }
   text.resize(got);
-  std::string digest = TRY(sha256_digest(text));
-  if (digest != d.digest) {
-    return user_error("blob {}: content has digest {} (corrupt store)", d.digest, digest);
-  }
   return text;
 }
 

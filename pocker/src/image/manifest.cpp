@@ -44,6 +44,42 @@ Result<Descriptor> descriptor_from(const json& j, std::string_view what) {
   return d;
 }
 
+// An optional array of strings: absent or null is empty, anything else
+// but strings is refused.
+Result<std::vector<std::string>> strings_field(const json& j, const char* key) {
+  std::vector<std::string> out;
+  if (!j.contains(key) || j[key].is_null()) return out;
+  if (!j[key].is_array()) return user_error("image config: {} is not an array", key);
+  for (const auto& item : j[key]) {
+    if (!item.is_string()) return user_error("image config: {} holds a non-string", key);
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+// The `config` object: what a run starts by default. Checked here, once,
+// so a run never meets a half-valid default.
+Result<void> read_run_defaults(const json& j, ImageConfig& c) {
+  if (!j.contains("config") || j["config"].is_null()) return ok();
+  const json& run = j["config"];
+  if (!run.is_object()) return user_error("image config: config is not an object");
+  c.env = TRY(strings_field(run, "Env"));
+  for (const auto& entry : c.env) {
+    size_t eq = entry.find('=');
+    if (eq == 0 || eq == std::string::npos) {
+      return user_error("image config: Env entry \"{}\" is not KEY=VALUE", entry);
+    }
+  }
+  c.entrypoint = TRY(strings_field(run, "Entrypoint"));
+  c.cmd = TRY(strings_field(run, "Cmd"));
+  c.working_dir = string_field(run, "WorkingDir");
+  if (!c.working_dir.empty() && c.working_dir[0] != '/') {
+    return user_error("image config: WorkingDir {} is not absolute", c.working_dir);
+  }
+  c.user = string_field(run, "User");
+  return ok();
+}
+
 }  // namespace
 
 Result<Manifest> parse_manifest(std::string_view text, std::string_view media_type) {
@@ -91,6 +127,7 @@ Result<ImageConfig> parse_image_config(std::string_view text) {
   ImageConfig c;
   c.os = string_field(j, "os");
   c.architecture = string_field(j, "architecture");
+  c.created = string_field(j, "created");
   if (!j.contains("rootfs") || !j["rootfs"].is_object() || !j["rootfs"].contains("diff_ids") ||
       !j["rootfs"]["diff_ids"].is_array() || string_field(j["rootfs"], "type") != "layers") {
     return user_error("image config: no rootfs of type layers with diff_ids");
@@ -100,6 +137,7 @@ Result<ImageConfig> parse_image_config(std::string_view text) {
     TRY_CTX(check_digest(diff_id), "image config diff_id");
     c.diff_ids.push_back(std::move(diff_id));
   }
+  TRY(read_run_defaults(j, c));
   return c;
 }
 

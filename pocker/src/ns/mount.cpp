@@ -93,11 +93,18 @@ Result<void> mount_scratch(const RootPlan& plan) {
   return ok();
 }
 
+std::string lowerdir_option(const std::vector<std::string>& layers) {
+  std::string value;
+  for (const auto& layer : layers) value += (value.empty() ? "" : ":") + layer;
+  return value;
+}
+
 Result<void> mount_root(const RootPlan& plan) {
   // handout(lv1.overlay) begin: mount an overlay: the image read-only below, the container's upper and work dirs above
   if (plan.overlay) {
-    std::string options = fmt::format("lowerdir={},upperdir={},workdir={}", plan.dirs.lower,
-                                      plan.dirs.upper, plan.dirs.work);
+    std::string options = fmt::format("lowerdir={},upperdir={},workdir={}",
+                                      lowerdir_option(plan.dirs.lowers), plan.dirs.upper,
+                                      plan.dirs.work);
     if (plan.volatile_upper) {
       // Unmounting an overlay syncs its whole upper file system, and the
       // container's exit waits for that: tens of ms on a busy disk.
@@ -110,7 +117,7 @@ Result<void> mount_root(const RootPlan& plan) {
     return do_mount("overlay", plan.target, "overlay", 0, options);
   }
   // handout(lv1.overlay) stub:
-  // if (plan.overlay) return do_mount(plan.dirs.lower, plan.target, nullptr, MS_BIND | MS_REC, "");
+  // if (plan.overlay) return do_mount(plan.dirs.lowers.front(), plan.target, nullptr, MS_BIND | MS_REC, "");
   // handout(lv1.overlay) end
   // pivot_root needs the new root to be a mount point: bind it onto itself.
   return do_mount(plan.source, plan.target, nullptr, MS_BIND | MS_REC, "");

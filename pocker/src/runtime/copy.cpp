@@ -17,6 +17,7 @@
 #include "pocker/namespaces.hpp"
 #include "pocker/op_lock.hpp"
 #include "pocker/process.hpp"
+#include "pocker/root.hpp"
 #include "pocker/sync.hpp"
 #include "pocker/trace.hpp"
 
@@ -181,8 +182,8 @@ Result<std::optional<Owner>> enter_container_root(StateStore& store, const std::
   std::string root = spec.rootfs;
   if (spec.rootfs_is_image) {
     root = spec.state_dir + "/rootfs";
-    std::string options = fmt::format("lowerdir={},upperdir={}/upper,workdir={}/work", spec.rootfs,
-                                      spec.state_dir, spec.state_dir);
+    std::string options = fmt::format("lowerdir={},upperdir={}/upper,workdir={}/work",
+                                      lowerdir_option(spec.layers), spec.state_dir, spec.state_dir);
     if (::mount("overlay", root.c_str(), "overlay", 0, options.c_str()) < 0) {
       return sys_error("mount the container's overlay on {}", root);
     }

@@ -52,7 +52,7 @@ RootPlan make_root_plan(const ContainerSpec& spec) {
   if (spec.rootfs_is_image) {
     plan.overlay = true;
     plan.target = spec.state_dir + "/rootfs";
-    plan.dirs = {spec.rootfs, spec.state_dir + "/upper", spec.state_dir + "/work"};
+    plan.dirs = {spec.layers, spec.state_dir + "/upper", spec.state_dir + "/work"};
     plan.volatile_upper = spec.remove;  // --rm: the upper dir goes with the container
     // --rm: nothing of the writable layer needs to outlive the container, so
     // it lives in memory (see RootPlan::scratch) and costs the disk nothing.
@@ -166,7 +166,7 @@ Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const 
   TRY(network.attach(spec, child.pid()));
   if (plan.idmapped) {
     // Only now: the view is made through the child's namespace and its map.
-    Fd image = TRY_CTX(make_idmapped_tree(plan.overlay ? plan.dirs.lower : plan.source,
+    Fd image = TRY_CTX(make_idmapped_tree(plan.overlay ? plan.dirs.lowers.front() : plan.source,
                                           child.pid()), "--userns");
     TRY_CTX(sync.send_fd(SyncMessage{SyncMessage::Type::kGo}, image.get()), "start container");
   } else {
@@ -179,6 +179,12 @@ Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const 
 
 Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hooks) {
   RootPlan plan = make_root_plan(spec);
+  if (plan.overlay && plan.dirs.lowers.empty()) return user_error("image {} has no layers", spec.image);
+  // One idmapped view travels to the child (ns/idmap.cpp); an image of
+  // several layers would need one per layer.
+  if (plan.idmapped && plan.dirs.lowers.size() > 1) {
+    return user_error("--userns: images of more than one layer are not supported yet");
+  }
   if (spec.rootfs_is_image) {
     TRY_CTX(plan.scratch.empty() ? make_state_dirs(spec) : make_dirs(spec.state_dir, 0700),
             "prepare container");

@@ -72,6 +72,10 @@ std::string spec_to_json(const ContainerSpec& spec) {
       {"image", spec.image},
       {"rootfs", spec.rootfs},
       {"rootfs_is_image", spec.rootfs_is_image},
+      {"image_ref", spec.image_ref},
+      {"image_digest", spec.image_digest},
+      {"image_id", spec.image_id},
+      {"layers", spec.layers},
       {"hostname", spec.hostname},
       {"process",
        {{"args", spec.process.args},
@@ -130,6 +134,15 @@ Result<ContainerSpec> spec_from_json(const std::string& text) {
     spec.image = j.at("image");
     spec.rootfs = j.at("rootfs");
     spec.rootfs_is_image = j.at("rootfs_is_image");
+    // Containers made before images had layers: `rootfs` was the one layer.
+    if (j.contains("layers")) {
+      spec.layers = j["layers"].get<std::vector<std::string>>();
+      spec.image_ref = j.value("image_ref", "");
+      spec.image_digest = j.value("image_digest", "");
+      spec.image_id = j.value("image_id", "");
+    } else if (spec.rootfs_is_image) {
+      spec.layers = {spec.rootfs};
+    }
     spec.hostname = j.at("hostname");
     const auto& p = j.at("process");
     spec.process.args = p.at("args").get<std::vector<std::string>>();
