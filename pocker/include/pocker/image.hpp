@@ -77,9 +77,9 @@ Result<std::vector<std::string>> image_layer_dirs(const StoreRoot& store,
 /// What an image made from one layer starts by default (the config's
 /// `config` object). Empty fields are left out of the config.
 struct ImageDefaults {
-  std::vector<std::string> env;
-  std::vector<std::string> cmd;
-  std::string working_dir;
+  std::vector<std::string> env;  ///< `Env`: KEY=VALUE lines
+  std::vector<std::string> cmd;  ///< `Cmd`: the command when `run` gives none
+  std::string working_dir;       ///< `WorkingDir`
 };
 
 /// Writes the config and manifest of a one-layer image whose layer blob,
