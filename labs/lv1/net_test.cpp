@@ -57,8 +57,10 @@ TEST_F(Lv1Net, NoneIsOnlyLoopback) {
 // 127.0.0.1 would not work inside. Asks netlink (`ip`), which always answers for the caller's
 // namespace, and sysfs's flags (IFF_UP is bit 0x1).
 TEST_F(Lv1Net, LoopbackIsUp) {
-  const lab::Outcome outcome =
-      pocker.run({"run", "--rm", "busybox", "sh", "-c", "ip -o link show lo; cat /sys/class/net/lo/flags"});
+  // --network none: only the namespace step brings lo up there (the bridge network of a later
+  // level sets it up too, and would hide a missing step).
+  const lab::Outcome outcome = pocker.run(
+      {"run", "--rm", "--network", "none", "busybox", "sh", "-c", "ip -o link show lo; cat /sys/class/net/lo/flags"});
   LAB_EXPECT_STATUS(outcome, 0, kNet);
   const std::vector<std::string> lines = lab::lv1::lines_of(outcome.out);
   const std::string link = lines.empty() ? "" : lines[0];
