@@ -63,8 +63,7 @@ int do_ps(const Globals& globals, bool all, bool quiet, const std::string& forma
   collect_orphans(store);  // never list a --rm container whose pocker died
   std::vector<nlohmann::json> rows;  // with --format
   if (!format.empty() && !quiet) {
-    if (auto checked = render_template(format.rfind("table", 0) == 0 ? format.substr(5) : format, kPsHeader);
-        !checked) {
+    if (auto checked = check_format(format, kPsHeader); !checked) {
       print_error(checked.error().message());
       return kExitPockerFailed;
     }

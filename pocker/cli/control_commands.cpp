@@ -75,8 +75,7 @@ int do_stats(const Globals& globals, const std::vector<std::string>& refs, bool 
   StateStore store(globals.root);
   const std::string format = format_text.empty() ? kDefaultStats : format_text;
   // A bad format fails before any waiting.
-  if (auto checked = render_template(format.rfind("table", 0) == 0 ? format.substr(5) : format, kStatsHeader);
-      !checked) {
+  if (auto checked = check_format(format, kStatsHeader); !checked) {
     print_error(checked.error().message());
     return kExitPockerFailed;
   }

@@ -70,10 +70,23 @@ Result<std::string> render_template(const std::string& format, const nlohmann::j
   return out;
 }
 
+namespace {
+
+// A leading `table` asks for a header and aligned columns; the rest is the row.
+bool is_table(const std::string& format) { return format.rfind("table", 0) == 0; }
+std::string body_of(const std::string& format) { return is_table(format) ? trimmed(format.substr(5)) : format; }
+
+}  // namespace
+
+Result<void> check_format(const std::string& format, const nlohmann::json& header) {
+  TRY(render_template(body_of(format), header));
+  return ok();
+}
+
 Result<void> print_rows(const std::string& format, const std::vector<nlohmann::json>& rows,
                         const nlohmann::json& header) {
-  const bool table = format.rfind("table", 0) == 0;
-  const std::string body = table ? trimmed(format.substr(5)) : format;
+  const bool table = is_table(format);
+  const std::string body = body_of(format);
   std::vector<std::string> lines;
   if (table) lines.push_back(TRY(render_template(body, header)));
   for (const auto& row : rows) lines.push_back(TRY(render_template(body, row)));

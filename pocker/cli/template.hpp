@@ -17,6 +17,10 @@ namespace pocker::cli {
 /// that `data` does not have is an error naming it.
 Result<std::string> render_template(const std::string& format, const nlohmann::json& data);
 
+/// Checks `format` (of print_rows()) against the fields of `header`,
+/// so a bad format fails before any work or waiting.
+Result<void> check_format(const std::string& format, const nlohmann::json& header);
+
 /// Prints one line per row. With a leading `table`, first `header` rendered
 /// with the same format, and every tab-separated column padded to line up.
 Result<void> print_rows(const std::string& format, const std::vector<nlohmann::json>& rows,

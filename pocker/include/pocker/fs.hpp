@@ -16,6 +16,9 @@ Result<void> make_dirs(const std::string& path, mode_t mode = 0755);
 Result<std::string> make_temp_dir(const std::string& prefix);
 /// rm -rf that never follows symlinks and refuses to cross a mount point.
 Result<void> remove_tree(const std::string& path);
+/// Writes all of `data` to `fd`, retrying short writes and EINTR; false
+/// once the other side is gone (EPIPE) or `fd` is unusable, errno set.
+bool write_all(int fd, const char* data, size_t size);
 /// Reads a whole (small) file.
 Result<std::string> read_file(const std::string& path);
 /// Writes `data` to an existing file, as one write(2) (what cgroup and

@@ -25,15 +25,8 @@ using nlohmann::json;
 constexpr std::string_view kLayoutVersion = "1.0.0";
 constexpr size_t kCopyBuffer = 1 << 20;
 
-Result<void> write_all(int fd, const void* data, size_t size, const std::string& shown) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = ::write(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sys_error("write {}", shown);
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
+Result<void> write_fully(int fd, const void* data, size_t size, const std::string& shown) {
+  if (!write_all(fd, static_cast<const char*>(data), size)) return sys_error("write {}", shown);
   return ok();
 }
 
@@ -58,7 +51,7 @@ Result<void> write_file_durable(const std::string& path, std::string_view data) 
   std::string temp = path + ".tmp-XXXXXX";
   Fd fd(::mkostemp(temp.data(), O_CLOEXEC));
   if (!fd) return sys_error("create {}", temp);
-  auto written = write_all(fd.get(), data.data(), data.size(), temp);
+  auto written = write_fully(fd.get(), data.data(), data.size(), temp);
   if (written && ::fchmod(fd.get(), 0644) < 0) written = sys_error("chmod {}", temp);
   if (written && ::fsync(fd.get()) < 0) written = sys_error("fsync {}", temp);
   if (written && ::rename(temp.c_str(), path.c_str()) < 0) {
@@ -190,7 +183,7 @@ BlobWriter::~BlobWriter() {
 Result<void> BlobWriter::write(const void* data, size_t size) {
   if (committed_) return user_error("write to a committed blob in {}", dir_);
   digester_.update(data, size);
-  return write_all(fd_.get(), data, size, dir_ + "/(new blob)");
+  return write_fully(fd_.get(), data, size, dir_ + "/(new blob)");
 }
 
 Result<std::string> BlobWriter::commit(std::string_view expect_digest, long long expect_size) {

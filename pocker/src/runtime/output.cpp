@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "pocker/fs.hpp"
 #include "pocker/trace.hpp"
 
 namespace pocker {
@@ -18,19 +19,6 @@ bool may_lose_reader(const struct stat& st) { return S_ISFIFO(st.st_mode) || S_I
 
 bool same_file(const struct stat& a, const struct stat& b) {
   return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
-// Writes all of `data` to `fd`; false once the other side is gone (EPIPE)
-// or the descriptor is unusable, after which the stream's data is dropped.
-bool write_all(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
 }
 
 // One stream of the relay: where it reads, whether it still writes.

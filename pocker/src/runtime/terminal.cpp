@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "pocker/fs.hpp"
 #include "pocker/signals.hpp"
 #include "pocker/trace.hpp"
 
@@ -47,22 +48,6 @@ void copy_window_size(int from, int master) {
   struct winsize size;
   if (::ioctl(from, TIOCGWINSZ, &size) == 0) ::ioctl(master, TIOCSWINSZ, &size);
 }
-
-namespace {
-
-// Writes all of `data`; false if the other side is gone.
-bool write_all(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-}  // namespace
 
 Result<void> relay_console(const Fd& master, bool forward_input) {
   copy_window_size(STDIN_FILENO, master.get());
