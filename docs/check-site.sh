@@ -40,3 +40,21 @@ if [ -n "$broken" ]; then
   exit 1
 fi
 echo "check-site: every relative link in $html resolves"
+
+# Both languages: a Chinese page (X_zh_CN.html from X.zh-CN.md, or X_zh.html from a page
+# labelled {#X_zh}) and its English page X.html link to each other (tools/i18n/README.md).
+switches=$(
+  for zh in "$html"/*_zh_CN.html "$html"/*_zh.html; do
+    [ -f "$zh" ] || continue
+    case $zh in *_zh_CN.html) en=${zh%_zh_CN.html}.html ;; *) en=${zh%_zh.html}.html ;; esac
+    if [ ! -f "$en" ]; then echo "$(basename "$zh"): no English page $(basename "$en")"; continue; fi
+    grep -qE "href=\"$(basename "$en")[\"#]" "$zh" || echo "$(basename "$zh"): no link to $(basename "$en")"
+    grep -qE "href=\"$(basename "$zh")[\"#]" "$en" || echo "$(basename "$en"): no link to $(basename "$zh")"
+  done
+)
+if [ -n "$switches" ]; then
+  echo "check-site: a page without its language switch:" >&2
+  echo "$switches" | sed 's/^/  /' >&2
+  exit 1
+fi
+echo "check-site: every Chinese page and its English page link to each other"

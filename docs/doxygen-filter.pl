@@ -16,6 +16,16 @@
 #    old-style `quote' and garbles the rest of the paragraph. Spans in
 #    double backticks have no such rule, and mean the same in CommonMark, so
 #    such spans are given double backticks.
+# 3. A page's title is its first line only when that line is the heading. A
+#    translation's first line is `<!-- i18n: source=X.md -->` (tools/i18n),
+#    and a language switch line may come before the heading too. So the
+#    heading is moved up to the first line, and the comment becomes an empty
+#    line (the page keeps its number of lines).
+# 4. A Markdown link to a page, such as [English](README.md), is looked up
+#    first from the working directory (the repository's top) and only then
+#    from the page's own folder, so in lessons/lv0-syscalls/README.zh-CN.md
+#    it would find the top's README.md. Such a link to a page beside this one
+#    is given to Doxygen with the folder: [English](lessons/lv0-syscalls/README.md).
 #
 # In Markdown files every line counts except fenced code blocks; in C++
 # headers only the text of `///` and `//!` comments.
@@ -43,17 +53,32 @@ sub fix_text {
   return $out;
 }
 
+(my $folder = $file) =~ s{[^/]*$}{};
+$folder =~ s{^\./}{};
+
 sub fix_plain {
   my ($plain, $dashes) = @_;
   $plain =~ s/(?<![-\\\w])--(?=[A-Za-z])/\\--/g if $dashes;
+  $plain =~ s{\]\(([\w.-]+\.md)\)}{-f "$folder$1" ? "]($folder$1)" : "]($1)"}ge if $folder ne '';
   return $plain;
 }
 
 my $markdown = $file =~ /\.(md|markdown)$/i;
 my ($fence_char, $fence_len);
-while (my $line = <$in>) {
+my @pending;  # the lines of a translation's head, read ahead to find its heading
+while (my $line = @pending ? shift @pending : <$in>) {
   if ($markdown) {
-    if (defined $fence_char) {
+    if ($. == 1 && !@pending && $line =~ /^<!-- i18n: source=\S+ -->\s*$/) {
+      my @head = ("\n");
+      while (defined(my $next = <$in>)) {
+        push @head, $next;
+        last if $next =~ /^# / || @head > 4;
+      }
+      unshift @head, pop @head if $head[-1] =~ /^# /;
+      print fix_text(shift @head, 1);
+      @pending = @head;
+      next;
+    } elsif (defined $fence_char) {
       undef $fence_char if $line =~ /^ {0,3}\Q$fence_char\E{$fence_len,}\s*$/;
       print $line;
     } elsif ($line =~ /^ {0,3}(`{3,}|~{3,})/) {

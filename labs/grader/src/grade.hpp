@@ -3,6 +3,8 @@
 // applying the points table.
 #pragma once
 
+#include "support/lang.hpp"
+
 #include <string>
 #include <vector>
 
@@ -51,6 +53,7 @@ struct Grade {
   std::string preamble;  // text for the top of the report (say, a build log)
   std::string started_at;  // ISO 8601, UTC
   double seconds = 0;
+  lab::Lang lang = lab::Lang::En;  // the language of the summary (support/lang.hpp)
   double score() const;
   double max_score() const;
   int count(Status status) const;

@@ -122,6 +122,7 @@ int main(int argc, char** argv) {
 
     install_interrupt_handlers();
     Grade grade;
+    grade.lang = lab::language();  // POCKER_LANG=zh-CN or a Chinese locale: the summary in Chinese
     grade.started_at = now_iso8601();
     const auto start = std::chrono::steady_clock::now();
 
@@ -220,7 +221,7 @@ int main(int argc, char** argv) {
         std::cerr << "pocker-grade: interrupted: nothing written\n";
         return 130;
       }
-      const std::string text = render_level(result, quiet);
+      const std::string text = render_level(result, quiet, grade.lang);
       std::cout << text << std::flush;
       report += "\n" + text;
       grade.levels.push_back(result);
@@ -232,8 +233,7 @@ int main(int argc, char** argv) {
     write_atomically(out / "junit.xml", junit_xml(grade));
     write_atomically(out / "summary.json",
                      summary_json(grade).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-    const std::string summary = "\nResults: " + (out / "results.json").string() + " (Gradescope), junit.xml, " +
-                                "summary.json; logs in " + (out / "logs").string() + "\n\n" + render_summary(grade);
+    const std::string summary = "\n" + render_results_line(out.string(), grade.lang) + "\n" + render_summary(grade);
     report += summary;
     write_atomically(out / "report.txt", report);
     std::cout << summary << std::flush;

@@ -1,6 +1,7 @@
 #include "report.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -13,9 +14,62 @@
 namespace grader {
 namespace {
 
+// The words of the report, in each language, side by side. {NAME} marks where a value goes, so a
+// language can put the numbers where its grammar wants them.
+struct Words {
+  std::array<const char*, 6> header;  // the summary table's columns
+  const char* total;
+  const char* level_one_test;  // "{level}: 1 test"
+  const char* level_tests;     // "{level}: {n} tests"
+  const char* level_score;  // "{level} score: {score} ({passed} passed, {failed} failed, {skipped} skipped)"
+  const char* skipped;
+  const char* note;
+  const char* not_counted;
+  const char* warning;
+  const char* score;
+  const char* results;
+};
+
+constexpr Words kEnglish{
+    {"Level", "Tests", "Passed", "Failed", "Skipped", "Score"},
+    "Total",
+    "{level}: 1 test",
+    "{level}: {n} tests",
+    "{level} score: {score} ({passed} passed, {failed} failed, {skipped} skipped)",
+    "skipped: ",
+    "note: ",
+    "Skipped tests are not counted: this host lacks what they need (see each one's reason).",
+    "warning: ",
+    "Score: ",
+    "Results: {dir}/results.json (Gradescope), junit.xml, summary.json; logs in {dir}/logs",
+};
+
+constexpr Words kChinese{
+    {"级别", "测试", "通过", "失败", "跳过", "得分"},
+    "合计",
+    "{level}：1 个测试",
+    "{level}：{n} 个测试",
+    "{level} 得分：{score}（通过 {passed}，失败 {failed}，跳过 {skipped}）",
+    "跳过：",
+    "注意：",
+    "跳过的测试不计分：这台主机缺少它们需要的东西（见每个测试的原因）。",
+    "警告：",
+    "总分：",
+    "结果：{dir}/results.json（Gradescope）、junit.xml、summary.json；日志在 {dir}/logs",
+};
+
+const Words& words(lab::Lang lang) { return lang == lab::Lang::Zh ? kChinese : kEnglish; }
+
+// A template of Words with its {NAME}s filled in.
+std::string fill(std::string text, std::initializer_list<std::pair<std::string_view, std::string>> values) {
+  for (const auto& [name, value] : values) text = replace_all(text, "{" + std::string(name) + "}", value);
+  return text;
+}
+
 std::string pad(std::string text, size_t width, bool right = false) {
-  if (text.size() >= width) return text;
-  return right ? std::string(width - text.size(), ' ') + text : text + std::string(width - text.size(), ' ');
+  const size_t shown = display_width(text);
+  if (shown >= width) return text;
+  return right ? std::string(width - shown, ' ') + text : text + std::string(width - shown, ' ');
 }
 
 std::string indent(std::string_view text, std::string_view prefix) {
@@ -78,21 +132,28 @@ bool read_json(const std::string& path, nlohmann::json& into, std::ostream& out)
 
 }  // namespace
 
-std::string render_level(const LevelResult& level, bool only_problems) {
+std::string render_level(const LevelResult& level, bool only_problems, lab::Lang lang) {
+  const Words& say = words(lang);
   std::ostringstream out;
   size_t width = 1;
   for (const TestResult& test : level.tests) width = std::max(width, fraction(test.score, test.points).size());
-  out << level.level << ": " << level.tests.size() << " test" << (level.tests.size() == 1 ? "" : "s") << "\n";
+  out << fill(level.tests.size() == 1 ? say.level_one_test : say.level_tests,
+              {{"level", level.level}, {"n", std::to_string(level.tests.size())}})
+      << "\n";
   for (const TestResult& test : level.tests) {
     if (only_problems && test.status == Status::Passed) continue;
     const std::string points = test.status == Status::Skipped ? "-" : fraction(test.score, test.points);
     out << "  " << verdict(test) << "  " << pad(points, width, true) << "  " << test.name << "\n";
-    if (test.status == Status::Skipped) out << indent(test.output, std::string(width + 10, ' ') + "skipped: ");
+    if (test.status == Status::Skipped) out << indent(test.output, std::string(width + 10, ' ') + say.skipped);
   }
-  out << "  " << level.level << " score: " << fraction(level.score(), level.max_score()) << " ("
-      << level.count(Status::Passed) << " passed, " << level.count(Status::Failed) << " failed, "
-      << level.count(Status::Skipped) << " skipped)\n";
-  for (const std::string& note : level.notes) out << "  note: " << note << "\n";
+  out << "  "
+      << fill(say.level_score, {{"level", level.level},
+                                {"score", fraction(level.score(), level.max_score())},
+                                {"passed", std::to_string(level.count(Status::Passed))},
+                                {"failed", std::to_string(level.count(Status::Failed))},
+                                {"skipped", std::to_string(level.count(Status::Skipped))}})
+      << "\n";
+  for (const std::string& note : level.notes) out << "  " << say.note << note << "\n";
   for (const TestResult& test : level.tests) {
     if (test.status != Status::Failed) continue;
     out << "\n  FAIL " << test.name << " (" << fraction(test.score, test.points) << ")\n"
@@ -102,8 +163,9 @@ std::string render_level(const LevelResult& level, bool only_problems) {
 }
 
 std::string render_summary(const Grade& grade) {
+  const Words& say = words(grade.lang);
   std::ostringstream out;
-  std::vector<std::vector<std::string>> rows = {{"Level", "Tests", "Passed", "Failed", "Skipped", "Score"}};
+  std::vector<std::vector<std::string>> rows = {{say.header.begin(), say.header.end()}};
   for (const LevelResult& level : grade.levels) {
     rows.push_back({level.level, std::to_string(level.tests.size()), std::to_string(level.count(Status::Passed)),
                     std::to_string(level.count(Status::Failed)), std::to_string(level.count(Status::Skipped)),
@@ -111,23 +173,25 @@ std::string render_summary(const Grade& grade) {
   }
   size_t tests = 0;
   for (const LevelResult& level : grade.levels) tests += level.tests.size();
-  rows.push_back({"Total", std::to_string(tests), std::to_string(grade.count(Status::Passed)),
+  rows.push_back({say.total, std::to_string(tests), std::to_string(grade.count(Status::Passed)),
                   std::to_string(grade.count(Status::Failed)), std::to_string(grade.count(Status::Skipped)),
                   fraction(grade.score(), grade.max_score())});
   std::vector<size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows)
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
   for (const auto& row : rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) line += (i ? "  " : "") + pad(row[i], widths[i], i > 0);
     out << line << "\n";
   }
-  if (grade.count(Status::Skipped) > 0) {
-    out << "Skipped tests are not counted: this host lacks what they need (see each one's reason).\n";
-  }
-  for (const std::string& warning : grade.warnings) out << "warning: " << warning << "\n";
-  out << "Score: " << fraction(grade.score(), grade.max_score()) << "\n";
+  if (grade.count(Status::Skipped) > 0) out << say.not_counted << "\n";
+  for (const std::string& warning : grade.warnings) out << say.warning << warning << "\n";
+  out << say.score << fraction(grade.score(), grade.max_score()) << "\n";
   return out.str();
+}
+
+std::string render_results_line(const std::string& out_dir, lab::Lang lang) {
+  return fill(words(lang).results, {{"dir", out_dir}}) + "\n";
 }
 
 nlohmann::json gradescope_results(const Grade& grade) {

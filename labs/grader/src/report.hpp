@@ -9,15 +9,21 @@
 #include <string>
 
 #include "grade.hpp"
+#include "support/lang.hpp"
 
 namespace grader {
 
 // One level: a row per test (verdict, points, name; a skipped test's reason), its score, then
-// every failure in full. With only_problems, rows of passed tests are left out.
-std::string render_level(const LevelResult& level, bool only_problems = false);
+// every failure in full. With only_problems, rows of passed tests are left out. The words around
+// the numbers are in lang (the student's language); test names, verdicts and lab output are not.
+std::string render_level(const LevelResult& level, bool only_problems = false, lab::Lang lang = lab::Lang::En);
 
-// The table of levels, the notes and warnings, and the last line "Score: N/M".
+// The table of levels, the notes and warnings, and the last line "Score: N/M" ("总分：N/M" in
+// Chinese), in grade.lang.
 std::string render_summary(const Grade& grade);
+
+// The line that says where the files went: "Results: DIR/results.json (Gradescope), ...".
+std::string render_results_line(const std::string& out_dir, lab::Lang lang);
 
 // Gradescope's format: score, max_score, output, tests[] (name, score, max_score, status, output,
 // tags, visibility), visibility, execution_time.

@@ -40,4 +40,8 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
 
 std::string trim(std::string_view text);
 
+// How many terminal columns UTF-8 text takes: 2 for a wide (CJK, full-width) character, 1 for any
+// other, so a table with Chinese headings stays aligned.
+size_t display_width(std::string_view text);
+
 }  // namespace grader

@@ -2,6 +2,8 @@
 // XML escaping and the well-formedness check, and the three output files.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "grade.hpp"
 #include "gtest_output.hpp"
 #include "points.hpp"
@@ -260,6 +262,53 @@ TEST(GraderReport, TextShowsTablesAndScore) {
   const std::string summary = render_summary(grade);
   EXPECT_TRUE(summary.ends_with("Score: 2/3\n")) << summary;
   EXPECT_FALSE(grade.full_marks());
+}
+
+TEST(GraderReport, ChineseWordsAroundTheSameNumbers) {
+  Grade grade = sample_grade();
+  grade.lang = lab::Lang::Zh;
+  const std::string level = render_level(grade.levels[0], false, grade.lang);
+  EXPECT_NE(level.find("Lv0：3 个测试\n"), std::string::npos) << level;
+  EXPECT_NE(level.find("  Lv0 得分：2/3（通过 1，失败 1，跳过 1）\n"), std::string::npos) << level;
+  EXPECT_NE(level.find("  FAIL  0/1  Lv0Exit.B\n"), std::string::npos) << level;  // names and verdicts stay
+  EXPECT_NE(level.find("    expected <1>"), std::string::npos) << level;            // the lab's own text too
+  const std::string summary = render_summary(grade);
+  EXPECT_TRUE(summary.ends_with("总分：2/3\n")) << summary;
+  EXPECT_EQ(summary.find("Score"), std::string::npos) << summary;
+  // The table stays aligned: every row as wide on a terminal as the heading row.
+  std::istringstream lines(summary);
+  std::string heading, row;
+  std::getline(lines, heading);
+  EXPECT_TRUE(heading.starts_with("级别")) << heading;
+  for (int i = 0; i < 2 && std::getline(lines, row); ++i) EXPECT_EQ(display_width(row), display_width(heading)) << row;
+  EXPECT_NE(render_results_line("/out", lab::Lang::Zh).find("结果：/out/results.json"), std::string::npos);
+  EXPECT_EQ(render_results_line("/out", lab::Lang::En),
+            "Results: /out/results.json (Gradescope), junit.xml, summary.json; logs in /out/logs\n");
+}
+
+TEST(GraderText, DisplayWidthCountsWideCharactersTwice) {
+  EXPECT_EQ(display_width("Score"), 5u);
+  EXPECT_EQ(display_width("得分"), 4u);
+  EXPECT_EQ(display_width("总分：2/3"), 9u);
+  EXPECT_EQ(display_width("µs"), 2u);
+}
+
+TEST(LabLang, PockerLangFirstThenTheLocale) {
+  using lab::Lang;
+  using lab::language_from;
+  EXPECT_EQ(language_from(nullptr, nullptr, nullptr, nullptr), Lang::En);
+  EXPECT_EQ(language_from("zh-CN", nullptr, nullptr, nullptr), Lang::Zh);
+  EXPECT_EQ(language_from("zh_CN", nullptr, nullptr, "en_US.UTF-8"), Lang::Zh);
+  EXPECT_EQ(language_from("en", nullptr, nullptr, "zh_CN.UTF-8"), Lang::En);  // POCKER_LANG decides
+  EXPECT_EQ(language_from(nullptr, nullptr, nullptr, "zh_CN.UTF-8"), Lang::Zh);
+  EXPECT_EQ(language_from(nullptr, "zh_CN.UTF-8", nullptr, "C"), Lang::Zh);
+  EXPECT_EQ(language_from(nullptr, "C.UTF-8", nullptr, "zh_CN.UTF-8"), Lang::En);  // LC_ALL wins
+  EXPECT_EQ(language_from("", nullptr, "zh_TW.UTF-8", "C"), Lang::Zh);              // empty is unset
+  const lab::Hint hint{"step 1 (the exit status)", "第 1 步（退出状态）"};
+  EXPECT_STREQ(hint.text(Lang::En), "step 1 (the exit status)");
+  EXPECT_STREQ(hint.text(Lang::Zh), "第 1 步（退出状态）");
+  const lab::Hint english_only{"step 2"};
+  EXPECT_STREQ(english_only.text(Lang::Zh), "step 2");  // no Chinese yet: English
 }
 
 }  // namespace
