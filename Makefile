@@ -8,8 +8,11 @@ CMAKE_FLAGS ?=
 
 all: build
 
+# One configuration for run and test (warnings are errors in both), so
+# `make test` after `make run` compiles nothing again.
+CONFIGURE = cmake -S . -B $(BUILD) -G Ninja -DPOCKER_WERROR=ON $(CMAKE_FLAGS)
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+	$(CONFIGURE)
 
 build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
@@ -25,9 +28,9 @@ run: build
 	fi
 
 # Every test: unit tests, lesson examples, lab tests, the handout check and the
-# docs. Warnings are errors here.
+# docs.
 test:
-	cmake -S . -B $(BUILD) -G Ninja -DPOCKER_WERROR=ON $(CMAKE_FLAGS)
+	$(CONFIGURE)
 	cmake --build $(BUILD) -j $(JOBS)
 	ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure --timeout 300
 	$(MAKE) fuzz-check

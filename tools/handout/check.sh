@@ -65,7 +65,7 @@ build() {  # SRC BUILD [TARGET]: configure once, then build quietly; show the lo
 
 # Runs the labs FILTER selects against POCKER; prints "PASS name", "FAIL name", "SKIP name".
 run_labs() {  # POCKER FILTER
-  POCKER="$1" "$work/student-build/labs/pocker-labs" --gtest_filter="$2" --gtest_color=no 2>&1 |
+  POCKER="$1" "$work/student/build/labs/pocker-labs" --gtest_filter="$2" --gtest_color=no 2>&1 |
     sed -n 's/^\[       OK \] \([^ ]*\) .*/PASS \1/p; s/^\[  FAILED  \] \([^ ]*\) (.*/FAIL \1/p;
             s/^\[  SKIPPED \] \([^ ]*\) .*/SKIP \1/p' || true
 }
@@ -79,9 +79,9 @@ fi
 todos=$(grep -rho 'TODO([a-z0-9.-]*)' "$work/student/pocker" | sort -u | tr '\n' ' ')
 log "TODOs in the handout: $todos"
 log "building the handout (unit tests and labs too, warnings are errors)"
-build "$work/student" "$work/student-build" || die "the handout does not build"
+build "$work/student" "$work/student/build" || die "the handout does not build"
 root="$work/pocker-root"
-"$work/student-build/pocker/pocker" --root "$root" run --rm busybox true ||
+"$work/student/build/pocker/pocker" --root "$root" run --rm busybox true ||
   die "the handout's pocker cannot run a container (a stub must not break what the step does not own)"
 rm -rf "$root"
 
@@ -91,8 +91,8 @@ rm -rf "$root"
 marked=$(cd "$src" && grep -rl --include='*.cpp' --include='*.hpp' --include='*.h' '// handout(' pocker)
 for f in $marked; do awk -v strip=" " -f "$here/strip.awk" "$steps_file" "$src/$f" > "$work/student/$f"; done
 log "building the reference"
-build "$work/student" "$work/student-build" pocker || die "the reference does not build"
-ref="$work/student-build/pocker/pocker"
+build "$work/student" "$work/student/build" pocker || die "the reference does not build"
+ref="$work/student/build/pocker/pocker"
 union=$(for id in "${steps[@]}"; do echo "${labs_of[$id]}"; done | paste -sd:)
 if [ "$discover" = 0 ]; then
   log "the reference on the labs of ${#steps[@]} steps"
@@ -107,7 +107,7 @@ for id in "${steps[@]}"; do
   files=$(cd "$src" && grep -rl --include='*.cpp' --include='*.hpp' --include='*.h' "// handout($id) begin" pocker || true)
   [ -n "$files" ] || die "no source file marks $id"
   for f in $files; do awk -v strip=" $id " -f "$here/strip.awk" "$steps_file" "$src/$f" > "$work/student/$f"; done
-  build "$work/student" "$work/student-build" pocker || die "the reference without $id does not build"
+  build "$work/student" "$work/student/build" pocker || die "the reference without $id does not build"
   if [ "$discover" = 1 ]; then
     results=$(run_labs "$ref" '*')
     echo "$id: fails $(echo "$results" | awk '$1 == "FAIL" { print $2 }' | paste -sd:)"
