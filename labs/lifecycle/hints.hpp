@@ -18,4 +18,10 @@ inline constexpr const char* kVolumes = "lessons/lifecycle step 4 (volumes: -v, 
 inline constexpr const char* kPockerDies =
     "lessons/lifecycle step 1, \"When pocker itself dies\" (--rm containers of a killed pocker, SIGPIPE, a full disk)";
 
+inline constexpr const char* kAttach =
+    "lessons/lifecycle step 5 (attach: the monitor keeps the pty or stdin and serves attach.sock; ctrl-p ctrl-q)";
+inline constexpr const char* kLayer =
+    "lessons/lifecycle step 6 (diff and export: the overlay's upper directory, whiteouts, a tar of /)";
+inline constexpr const char* kFilter = "lessons/lifecycle step 7 (ps --filter, system df: the store as a whole)";
+
 }  // namespace lab::lifecycle
