@@ -30,4 +30,10 @@ inline constexpr Hint kPockerDies{
     "lessons/lifecycle step 1, \"When pocker itself dies\" (--rm containers of a killed pocker, SIGPIPE, a full disk)",
     "lessons/lifecycle/README.zh-CN.md 第 1 步，“pocker 自己死掉时”（被杀死的 pocker 留下的 --rm 容器、SIGPIPE、磁盘满）"};
 
+inline constexpr const char* kAttach =
+    "lessons/lifecycle step 5 (attach: the monitor keeps the pty or stdin and serves attach.sock; ctrl-p ctrl-q)";
+inline constexpr const char* kLayer =
+    "lessons/lifecycle step 6 (diff and export: the overlay's upper directory, whiteouts, a tar of /)";
+inline constexpr const char* kFilter = "lessons/lifecycle step 7 (ps --filter, system df: the store as a whole)";
+
 }  // namespace lab::lifecycle

@@ -1,5 +1,5 @@
 #!/bin/sh
-# lifecycle step 1 and 5: one detached container, from run -d to rm.
+# lifecycle step 1 and 7: one detached container, from run -d to rm.
 #
 #   sudo sh lessons/lifecycle/pocker-lifecycle.sh build/pocker/pocker /tmp/lifecycle-root
 #

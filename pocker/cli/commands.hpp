@@ -34,6 +34,9 @@ void add_cp(CLI::App& app, const Globals& globals, Handler& handler);
 void add_control_commands(CLI::App& app, const Globals& globals, Handler& handler);
 void add_image_commands(CLI::App& app, const Globals& globals, Handler& handler);
 void add_registry_commands(CLI::App& app, const Globals& globals, Handler& handler);
+/// attach, diff, export and system df: registered by add_container_commands().
+void add_attach(CLI::App& app, const Globals& globals, Handler& handler);
+void add_filesystem_commands(CLI::App& app, const Globals& globals, Handler& handler);
 
 /// `inspect` of an image: its id, references, config and layers as JSON.
 Result<std::string> inspect_image(const Globals& globals, const std::string& text);

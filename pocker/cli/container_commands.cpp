@@ -9,7 +9,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "commands.hpp"
@@ -17,6 +20,7 @@
 #include "pocker/collect.hpp"
 #include "pocker/control.hpp"
 #include "pocker/fs.hpp"
+#include "pocker/image.hpp"
 #include "pocker/lifecycle.hpp"
 #include "pocker/runtime.hpp"
 
@@ -58,7 +62,64 @@ const nlohmann::json kPsHeader = {{"ID", "CONTAINER ID"}, {"Image", "IMAGE"}, {"
                                   {"Status", "STATUS"},   {"Names", "NAMES"}, {"State", "STATE"},
                                   {"CreatedAt", "CREATED AT"}};
 
-int do_ps(const Globals& globals, bool all, bool quiet, const std::string& format) {
+// ps --filter KEY=VALUE, as docker combines them: values of one key are
+// alternatives (any may match), different keys must all match.
+using Filters = std::map<std::string, std::vector<std::string>>;
+
+Result<Filters> parse_filters(const std::vector<std::string>& texts) {
+  static const std::set<std::string> kKeys = {"id", "name", "status", "label", "ancestor"};
+  static const std::set<std::string> kStatuses = {"created", "restarting", "running", "removing",
+                                                  "paused",  "exited",     "dead"};
+  Filters filters;
+  for (const auto& text : texts) {
+    size_t eq = text.find('=');
+    std::string key = text.substr(0, eq);
+    if (eq == std::string::npos || !kKeys.count(key)) {
+      return user_error("ps: invalid filter '{}' (use id=, name=, status=, label= or ancestor=)", text);
+    }
+    std::string value = text.substr(eq + 1);
+    if (key == "status" && !kStatuses.count(value)) {
+      return user_error("ps: invalid filter '{}': the status is one of created, restarting, running, "
+                        "removing, paused, exited, dead", text);
+    }
+    filters[key].push_back(value);
+  }
+  return filters;
+}
+
+// Whether container `id` passes the filters. `status` is docker's word
+// for its state (running, paused, exited...).
+bool passes(const Filters& filters, const std::string& id, const std::string& name, const std::string& status,
+            const ContainerSpec* spec) {
+  auto any = [&](const char* key, auto match) {
+    auto it = filters.find(key);
+    return it == filters.end() || std::any_of(it->second.begin(), it->second.end(), match);
+  };
+  auto ancestor = [&](const std::string& ref) {
+    if (!spec || !spec->rootfs_is_image) return false;
+    // By the name it was run with, its full reference, or its image id.
+    auto full = normalized_reference(ref);
+    std::string digest = spec->image_id;
+    std::string hex = digest.substr(digest.find(':') + 1);
+    return ref == spec->image || (full && full.value() == spec->image_ref) ||
+           (ref.size() >= 4 && (digest.rfind(ref, 0) == 0 || hex.rfind(ref, 0) == 0));
+  };
+  return any("id", [&](const std::string& v) { return id.rfind(v, 0) == 0; }) &&
+         any("name", [&](const std::string& v) { return name.find(v) != std::string::npos; }) &&
+         any("status", [&](const std::string& v) { return v == status; }) &&
+         any("label", [](const std::string&) { return false; }) &&  // pocker's containers carry no labels
+         any("ancestor", ancestor);
+}
+
+int do_ps(const Globals& globals, bool all, bool quiet, const std::string& format,
+          const std::vector<std::string>& filter_texts) {
+  auto filters = parse_filters(filter_texts);
+  if (!filters) {
+    print_error(filters.error().message());
+    return kExitPockerFailed;
+  }
+  // A status filter looks at every container, as docker's does.
+  if (filters.value().count("status")) all = true;
   StateStore store(globals.root);
   collect_orphans(store);  // never list a --rm container whose pocker died
   std::vector<nlohmann::json> rows;  // with --format
@@ -80,7 +141,7 @@ int do_ps(const Globals& globals, bool all, bool quiet, const std::string& forma
     bool half_made = state && !spec && spec.error().err() == ENOENT;
     if (!state || (!spec && !half_made)) {
       // Listed all the same, so that it is not forgotten: `rm -f` removes it.
-      if (!all) continue;
+      if (!all || !filters.value().empty()) continue;
       if (quiet) {
         std::printf("%s\n", id.substr(0, 12).c_str());
         continue;
@@ -100,11 +161,15 @@ int do_ps(const Globals& globals, bool all, bool quiet, const std::string& forma
     }
     const auto& s = state.value();
     if (!all && s.status != "running") continue;
+    const bool paused = s.status == "running" && container_paused(id);
+    if (!passes(filters.value(), id, s.name, paused ? "paused" : s.status, spec ? &spec.value() : nullptr)) {
+      continue;
+    }
     if (quiet) {
       std::printf("%s\n", id.substr(0, 12).c_str());
       continue;
     }
-    std::string status = s.status == "running" ? (container_paused(id) ? "Up (Paused)" : "Up")
+    std::string status = s.status == "running" ? (paused ? "Up (Paused)" : "Up")
                          : s.status == "exited" ? fmt::format("Exited ({})", s.exit_code)
                          : s.status == "dead"   ? "Dead"
                                                 : "Created";
@@ -235,8 +300,13 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
     ps->add_option("--format", *format,
                    "a template: {{.ID}} {{.Image}} {{.Command}} {{.Status}} {{.Names}} {{.State}} "
                    "{{.CreatedAt}}, `table` first for a header");
-    ps->callback([&, all, quiet, format] {
-      handler = [&, all, quiet, format] { return do_ps(globals, *all, *quiet, *format); };
+    auto filters = std::make_shared<std::vector<std::string>>();
+    ps->add_option("-f,--filter", *filters,
+                   "only containers that match: id=, name=, status=, label=, ancestor= "
+                   "(one key given twice: either; two keys: both)")
+        ->allow_extra_args(false);
+    ps->callback([&, all, quiet, format, filters] {
+      handler = [&, all, quiet, format, filters] { return do_ps(globals, *all, *quiet, *format, *filters); };
     });
   }
   {
@@ -395,6 +465,8 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
       };
     });
   }
+  add_attach(app, globals, handler);
+  add_filesystem_commands(app, globals, handler);
 }
 
 }  // namespace pocker::cli

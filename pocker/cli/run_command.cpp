@@ -223,12 +223,6 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   if (!spec.namespaces.uts && !flags.hostname.empty()) {
     return user_error("run: -h/--hostname cannot be used with --uts host");
   }
-  if (flags.detach && flags.terminal) {
-    return user_error("run: -d with -t is not supported yet (a detached pty needs `attach`)");
-  }
-  if (flags.detach && flags.interactive) {
-    return user_error("run: -d with -i is not supported yet (stdin of a detached container needs `attach`)");
-  }
   spec.name = flags.name.empty() ? generate_name(spec.id) : flags.name;
   spec.init = flags.init;
   spec.read_only = flags.read_only;
@@ -259,10 +253,12 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
   run->prefix_command();
 
   run->add_flag("-i,--interactive", flags->interactive, "keep stdin attached");
-  run->add_flag("-t,--tty", flags->terminal, "allocate a pseudo-terminal");
+  run->add_flag("-t,--tty", flags->terminal,
+                "allocate a pseudo-terminal (with -i at a terminal: ctrl-p ctrl-q detaches, leaving it running)");
   run->add_flag("--rm", flags->remove,
                 "remove the container when it exits (its writes to / stay in memory, a tmpfs)");
-  run->add_flag("-d,--detach", flags->detach, "run in the background and print the container id");
+  run->add_flag("-d,--detach", flags->detach,
+                "run in the background and print the container id (with -i or -t: `pocker attach` later)");
   run->add_option("--name", flags->name, "a name for the container");
   run->add_flag("--init", flags->init, "run a small init as PID 1 that reaps zombies and forwards signals");
   run->add_flag("--read-only", flags->read_only, "mount the container's root read-only");

@@ -12,6 +12,8 @@
 
 namespace pocker {
 
+class AttachServer;  // pocker/attach.hpp
+
 /// pocker's own exit codes, as a shell and docker use them.
 enum ExitCode : int {
   kExitPockerFailed = 125,   ///< pocker itself failed: bad flag, missing image, setup error
@@ -39,6 +41,10 @@ struct RunHooks {
   /// Called once the command was executed: its host pid, cgroup path and
   /// network address.
   std::function<void(pid_t pid, const std::string& cgroup, const ContainerAddress& address)> started;
+  /// A detached container's monitor: serve `attach` clients (the pty, the
+  /// stdin pipe, the output) while the container runs, instead of relaying
+  /// the monitor's own stdin and stdout. Null in the foreground.
+  AttachServer* attach = nullptr;
 };
 
 /// Runs the container in the foreground: starts it, forwards SIGINT,

@@ -10,9 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
+#include "pocker/changes.hpp"
+#include "pocker/fs.hpp"
 #include "pocker/libarchive.hpp"
 #include "pocker/namespaces.hpp"
 #include "pocker/op_lock.hpp"
@@ -47,14 +50,17 @@ std::string dir_name(const std::string& path) {
 
 // Writes `path` (a file or a whole tree) as a tar stream to `fd`, with
 // entry names starting at the path's base name. Symlinks are stored as
-// links, never followed.
-Result<void> write_tree(const std::string& path, int fd) {
+// links, never followed. `whole_root` (export): `path` is the root, the
+// names are relative to it (`bin/sh`), and what is mounted on it (/proc,
+// /dev, volumes) stays out: only the mount points themselves go in.
+Result<void> write_tree(const std::string& path, int fd, bool whole_root = false) {
   ArchivePtr out(archive_write_new(), archive_write_free);
   archive_write_set_format_pax_restricted(out.get());
   if (archive_write_open_fd(out.get(), fd) != ARCHIVE_OK) return archive_failure(out.get(), "tar");
   ArchivePtr disk(archive_read_disk_new(), archive_read_free);
   archive_read_disk_set_symlink_physical(disk.get());
   archive_read_disk_set_standard_lookup(disk.get());
+  if (whole_root) archive_read_disk_set_behavior(disk.get(), ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
   if (archive_read_disk_open(disk.get(), path.c_str()) != ARCHIVE_OK) {
     return archive_failure(disk.get(), "cp: " + path);
   }
@@ -74,7 +80,17 @@ Result<void> write_tree(const std::string& path, int fd) {
     }
     archive_read_disk_descend(disk.get());
     std::string name = archive_entry_sourcepath(entry);
-    archive_entry_set_pathname(entry, (top + name.substr(prefix.size())).c_str());
+    if (whole_root) {
+      std::string relative = name.substr(std::min(name.size(), prefix.size()));
+      while (!relative.empty() && relative[0] == '/') relative.erase(0, 1);
+      if (relative.empty()) {  // the root itself: no entry, as docker's export
+        archive_entry_free(entry);
+        continue;
+      }
+      archive_entry_set_pathname(entry, relative.c_str());
+    } else {
+      archive_entry_set_pathname(entry, (top + name.substr(prefix.size())).c_str());
+    }
     if (archive_write_header(out.get(), entry) != ARCHIVE_OK) {
       archive_entry_free(entry);
       return archive_failure(out.get(), "tar " + name);
@@ -258,6 +274,26 @@ Result<void> copy_from_container(StateStore& store, const std::string& id,
   return transfer(
       store, id, false, [&](int fd) { return read_tree(fd, target, false, std::nullopt); },
       [&](int fd, const std::optional<Owner>&) { return write_tree(source, fd); });
+}
+
+}  // namespace pocker
+
+namespace pocker {
+
+Result<void> export_container(StateStore& store, const std::string& id, int fd) {
+  TRY(load_libarchive());  // here: the container's side cannot load it from inside its root
+  trace("export container {}", id.substr(0, 12));
+  return transfer(
+      store, id, false,
+      [&](int from) -> Result<void> {
+        char buf[65536];
+        ssize_t n;
+        while ((n = ::read(from, buf, sizeof buf)) > 0) {
+          if (!write_all(fd, buf, static_cast<size_t>(n))) return sys_error("export: write the tar");
+        }
+        return ok();
+      },
+      [&](int to, const std::optional<Owner>&) { return write_tree("/", to, true); });
 }
 
 }  // namespace pocker

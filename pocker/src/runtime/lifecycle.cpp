@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "container_cgroup.hpp"
 #include "security_json.hpp"
 #include "unreadable.hpp"
+#include "pocker/attach.hpp"
 #include "pocker/control.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/op_lock.hpp"
@@ -83,8 +85,11 @@ void record_exit(StateStore& store, const ContainerSpec& spec, const RunOutcome&
 // A first run that fails removes the container (bad input leaves nothing
 // behind); a failed `start` of an existing one keeps it.
 int monitor(StateStore& store, const ContainerSpec& spec, bool first_run,
-            std::function<void()> on_started, std::function<void(int, const std::string&)> on_failed) {
-  auto outcome = run_container(spec, state_hooks(store, spec, first_run, on_started));
+            std::function<void()> on_started, std::function<void(int, const std::string&)> on_failed,
+            AttachServer* attach = nullptr) {
+  RunHooks hooks = state_hooks(store, spec, first_run, on_started);
+  hooks.attach = attach;
+  auto outcome = run_container(spec, hooks);
   if (!outcome) {
     on_failed(kExitPockerFailed, outcome.error().message());
     if (first_run) (void)store.remove(spec.id, spec.name);
@@ -121,8 +126,11 @@ bool wait_until_stopped(StateStore& store, const std::string& id,
 // The operation lock passes to the monitor: it lets the next operation in
 // once state.json says `running`, and on a failure only when it exits,
 // after its clean-up. So a `start` killed meanwhile does not free it early.
+// `first_client`, when valid, is attached from the start (`run -it`);
+// then the id is not printed.
 int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, bool first_run,
-                               OpLock lock) {
+                               OpLock lock, Fd first_client = {}) {
+  const bool print_id = !first_client;
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) < 0) {
     print_error(sys_error("pipe").message());
@@ -139,6 +147,13 @@ int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, boo
     ::setsid();
     ::prctl(PR_SET_NAME, "pocker-monitor");
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    // -i without -t: the container's stdin is a pipe whose writing end
+    // this monitor keeps, for `attach` to write into.
+    Fd input;
+    int stdin_pipe[2] = {-1, -1};
+    if (spec.process.interactive && !spec.process.terminal && ::pipe2(stdin_pipe, O_CLOEXEC) == 0) {
+      input = Fd(stdin_pipe[1]);
+    }
     // handout(lifecycle.logs) begin: the container's stdout and stderr go to its log file (appended to, for start), stdin to /dev/null
     int log = ::open(store.log_path(spec.id).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (null < 0 || log < 0) ::_exit(kExitPockerFailed);
@@ -151,6 +166,10 @@ int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, boo
     // ::dup2(null, STDOUT_FILENO);
     // ::dup2(null, STDERR_FILENO);
     // handout(lifecycle.logs) end
+    if (input) {
+      ::dup2(stdin_pipe[0], STDIN_FILENO);  // the container inherits it
+      ::close(stdin_pipe[0]);
+    }
     int fd = ready[1];
     // One line: the container's processes may keep a copy of this pipe
     // open, so pocker reads up to the newline instead of waiting for EOF.
@@ -160,15 +179,26 @@ int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, boo
       (void)ignored;
       ::close(fd);
     };
-    ::_exit(monitor(store, spec, first_run,
-                    [&] {
-                      lock.release();
-                      say("ok");
-                    },
-                    [&](int code, const std::string& message) {
-                      say(std::to_string(code) + " " + message);
-                    }));
+    auto server = AttachServer::listen(store.dir(spec.id), store.log_path(spec.id), std::move(input),
+                                       std::move(first_client));
+    if (!server) {
+      if (first_run) (void)store.remove(spec.id, spec.name);
+      say(std::to_string(kExitPockerFailed) + " " + server.error().message());
+      ::_exit(kExitPockerFailed);
+    }
+    int code = monitor(store, spec, first_run,
+                       [&] {
+                         lock.release();
+                         say("ok");
+                       },
+                       [&](int failed, const std::string& message) {
+                         say(std::to_string(failed) + " " + message);
+                       },
+                       &server.value());
+    server.value().finish(code);
+    ::_exit(code);
   }
+  first_client.reset();  // the monitor's now
   ::close(ready[1]);
   lock.release();  // the monitor holds it now
   std::string answer;
@@ -182,7 +212,7 @@ int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, boo
   ::close(ready[0]);
   if (!answer.empty() && answer.back() == '\n') answer.pop_back();
   if (answer == "ok") {
-    std::printf("%s\n", spec.id.c_str());
+    if (print_id) std::printf("%s\n", spec.id.c_str());
     return 0;
   }
   if (answer.empty()) {
@@ -192,6 +222,29 @@ int run_under_detached_monitor(StateStore& store, const ContainerSpec& spec, boo
   size_t space = answer.find(' ');
   print_error(answer.substr(space + 1));
   return std::atoi(answer.substr(0, space).c_str());
+}
+
+// `run -it` at a terminal: a detached monitor with this process attached
+// from the first byte on, through a socket pair.
+int run_interactive(StateStore& store, const ContainerSpec& spec) {
+  auto lock = OpLock::take(store, spec.id);
+  int pair[2];
+  if (!lock || ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+    print_error(lock ? sys_error("socketpair").message() : lock.error().message());
+    (void)store.remove(spec.id, spec.name);
+    return kExitPockerFailed;
+  }
+  Fd ours(pair[0]);
+  int started = run_under_detached_monitor(store, spec, true, std::move(lock.value()), Fd(pair[1]));
+  if (started != 0) return started;
+  AttachOptions options;
+  options.terminal = true;
+  auto code = attach_client(store, spec.id, ours, options);
+  if (!code) {
+    print_error(code.error().message());
+    return kExitPockerFailed;
+  }
+  return code.value() == kAttachDetached ? 0 : code.value();
 }
 
 Result<void> register_container(StateStore& store, const ContainerSpec& spec) {
@@ -208,6 +261,12 @@ int run_attached(StateStore& store, const ContainerSpec& spec) {
   if (auto registered = register_container(store, spec); !registered) {
     print_error(registered.error().message());
     return kExitPockerFailed;
+  }
+  // -it at a terminal: the container runs under a monitor of its own and
+  // this pocker is its first attached client, so that the detach keys can
+  // leave it running (docker's client and daemon split the same way).
+  if (spec.process.terminal && spec.process.interactive && ::isatty(STDIN_FILENO)) {
+    return run_interactive(store, spec);
   }
   return monitor(store, spec, true, nullptr, [](int, const std::string& m) { print_error(m); });
 }

@@ -20,6 +20,7 @@
 #include "container_cgroup.hpp"
 #include "container_network.hpp"
 #include "start_protocol.hpp"
+#include "pocker/attach.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/init.hpp"
 #include "pocker/namespaces.hpp"
@@ -229,7 +230,10 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   }
   trace("container process {} is running", child.pid());
   if (hooks.started) hooks.started(child.pid(), cgroup.path(), network.address());
-  if (console) {
+  if (hooks.attach) {
+    // Detached: the monitor's stdout is the container's log.
+    TRY_CTX(hooks.attach->serve(console ? &console : nullptr, child.pid(), STDOUT_FILENO), "attach");
+  } else if (console) {
     RawMode raw(STDIN_FILENO);
     TRY_CTX(relay_console(console, spec.process.interactive), "terminal");
   }
