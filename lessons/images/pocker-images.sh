@@ -43,3 +43,11 @@ P import --change 'CMD ["/bin/busybox","sh","-c","echo $GREETING; pwd"]' \
   --change 'ENV GREETING=hi' --change 'WORKDIR /work' "$work/tiny.tar" tiny:2 >/dev/null
 P run --rm tiny:2
 P run --rm -e GREETING=yo -w /tmp tiny:2
+
+echo "# step 6: save, load, and garbage"
+P save -o "$work/tiny2.tar" tiny:2
+tar -tf "$work/tiny2.tar" | grep -v '^blobs/sha256/.'
+P rmi tiny:2 | sed 's/sha256:[0-9a-f]*/sha256:.../'
+P load -i "$work/tiny2.tar"
+P run --rm tiny:2
+P image prune -f

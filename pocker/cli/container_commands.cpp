@@ -367,6 +367,11 @@ void add_container_commands(CLI::App& app, const Globals& globals, Handler& hand
     auto refs = std::make_shared<std::vector<std::string>>();
     auto force = std::make_shared<bool>(false);
     rm->add_flag("-f,--force", *force, "kill running containers first");
+    // A container's anonymous volumes (its image's Volumes) live in its
+    // state directory and always go with it: pocker has no `volume`
+    // command that could find them later. -v is accepted, as in docker.
+    auto volumes = std::make_shared<bool>(false);
+    rm->add_flag("-v,--volumes", *volumes, "remove the container's anonymous volumes (always done)");
     rm->add_option("containers", *refs, "names or ids")->required();
     rm->callback([&, refs, force] {
       handler = [&, refs, force] {

@@ -66,7 +66,8 @@ int run_main(int argc, char** argv) {
   // so that CLI11 reports it as usual.
   const bool control = chosen == "pause" || chosen == "unpause" || chosen == "stats" || chosen == "top" ||
                        chosen == "update";
-  const bool image = chosen == "images" || chosen == "rmi" || chosen == "tag" || chosen == "import";
+  const bool image = chosen == "images" || chosen == "rmi" || chosen == "tag" || chosen == "import" ||
+                     chosen == "image" || chosen == "history" || chosen == "save" || chosen == "load";
   if (all || (chosen != "run" && chosen != "info" && chosen != "exec" && chosen != "cp" && !control &&
               !image && chosen != "registry")) {
     add_container_commands(app, globals, handler);

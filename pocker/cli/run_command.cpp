@@ -231,6 +231,21 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
     if (path.empty() || path[0] != '/') return user_error("run: --tmpfs {}: must be an absolute path", path);
     spec.mounts.push_back(MountSpec{"", path, "tmpfs", false});
   }
+  // The image's Volumes (docker's VOLUME): an anonymous volume each, a
+  // directory in the container's state directory, so it lives as long as
+  // the container and goes with it (rm, --rm); -v or --tmpfs on the same
+  // path wins.
+  if (image) {
+    int count = 0;
+    for (std::string path : image->config.volumes) {
+      while (path.size() > 1 && path.back() == '/') path.pop_back();
+      bool taken = false;
+      for (const auto& m : spec.mounts) taken = taken || m.target == path;
+      if (taken) continue;
+      spec.mounts.push_back(
+          MountSpec{spec.state_dir + "/volumes/" + std::to_string(count++), path, "volume", false});
+    }
+  }
   spec.process.interactive = flags.interactive;
   spec.process.terminal = flags.terminal;
   spec.security = TRY(make_security_spec(flags.privileged, flags.cap_add, flags.cap_drop,

@@ -2,6 +2,7 @@
 /// @brief The image store: images by reference, ready to run.
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,7 @@ struct ImageDefaults {
   std::vector<std::string> env;  ///< `Env`: KEY=VALUE lines
   std::vector<std::string> cmd;  ///< `Cmd`: the command when `run` gives none
   std::string working_dir;       ///< `WorkingDir`
+  std::vector<std::string> volumes;  ///< `Volumes`: absolute paths
 };
 
 /// Writes the config and manifest of a one-layer image whose layer blob,
@@ -90,7 +92,8 @@ Result<Descriptor> write_one_layer_image(const Layout& layout, const Descriptor&
                                          const ImageDefaults& defaults);
 
 /// Applies one `import --change` instruction to `defaults`: `CMD ["a",
-/// "b"]` (or the shell form `CMD a b`), `ENV KEY=VALUE`, `WORKDIR /dir`.
+/// "b"]` (or the shell form `CMD a b`), `ENV KEY=VALUE`, `WORKDIR /dir`,
+/// `VOLUME /path` (or `VOLUME ["/a", "/b"]`).
 Result<void> apply_change(std::string_view text, ImageDefaults& defaults);
 
 /// `import`: makes the tar at `tar_path` (plain, gzip or zstd: a root file
@@ -99,6 +102,26 @@ Result<void> apply_change(std::string_view text, ImageDefaults& defaults);
 /// tree fails, and leaves no blob, layer or reference.
 Result<StoredImage> import_image(const StoreRoot& store, const std::string& tar_path,
                                  std::string_view reference, const ImageDefaults& defaults);
+
+/// What a garbage collection removed.
+struct GcReport {
+  std::vector<std::string> blobs;  ///< digests of the blobs removed
+  int layers = 0;                  ///< unpacked layers removed
+  unsigned long long bytes = 0;    ///< bytes freed, blobs and layers' files
+};
+
+/// The manifest digests of the images the store's containers were made
+/// from, running or not: what garbage collection must keep.
+Result<std::set<std::string>> manifests_in_use(const StoreRoot& store);
+
+/// Removes the blobs and unpacked layers that no entry of index.json and
+/// no container reaches any more, and what killed loads and unpacks left
+/// (temporary directories no live pocker holds locked). Runs under the
+/// store's lock, which every command that adds blobs before their
+/// reference (load, import) holds meanwhile. A layer is renamed out of
+/// its place before it is deleted, so a run never takes half a layer for
+/// a whole one.
+Result<GcReport> collect_image_garbage(const StoreRoot& store);
 
 /// The sha256 digest of the embedded busybox image tar, e.g. `sha256:ab…`.
 std::string embedded_image_digest();

@@ -148,6 +148,9 @@ class Layout {
 
   /// Points reference `name` at `target`, replacing what it named before.
   Result<void> add_ref(std::string_view name, const Descriptor& target) const;
+  /// Points every reference of `refs` at its target in one change of
+  /// index.json: all of them appear, or (on failure) none.
+  Result<void> add_refs(const std::vector<LayoutRef>& refs) const;
   /// Removes reference `name`; fails when there is none.
   Result<void> remove_ref(std::string_view name) const;
   /// What reference `name` points at; fails when there is none, or when

@@ -38,6 +38,15 @@ struct Manifest {
 /// CVE-2020-15157), a bad digest or size, more than 256 layers.
 Result<Manifest> parse_manifest(std::string_view text, std::string_view media_type);
 
+/// One step of an image's making, from the config's `history` (what
+/// `pocker history` shows).
+struct HistoryEntry {
+  std::string created;     ///< RFC 3339, or empty
+  std::string created_by;  ///< e.g. `/bin/sh -c apt-get install g++`
+  std::string comment;     ///< free text, or empty
+  bool empty_layer = false;  ///< the step made no layer (ENV, CMD, ...)
+};
+
 /// What pocker reads from an image config: the layers, and the defaults
 /// of the process a run starts (image-spec `config.md`, the `config` object).
 struct ImageConfig {
@@ -50,11 +59,14 @@ struct ImageConfig {
   std::vector<std::string> cmd;       ///< Cmd: the default arguments (of the entrypoint)
   std::string working_dir;            ///< WorkingDir: absolute, or empty
   std::string user;                   ///< User: `uid[:gid]` or a name, or empty
+  std::vector<std::string> volumes;   ///< Volumes: absolute paths, sorted (anonymous volumes)
+  std::vector<HistoryEntry> history;  ///< history: oldest first
 };
 
 /// Reads an image config; every diff_id must be a valid digest, Env,
 /// Entrypoint and Cmd arrays of strings (or null), each Env entry
-/// `KEY=VALUE`, WorkingDir absolute when given.
+/// `KEY=VALUE`, WorkingDir absolute when given, Volumes an object whose
+/// keys are absolute paths without `..`.
 Result<ImageConfig> parse_image_config(std::string_view text);
 
 /// Resolves nothing: reads the manifest `manifest` and its config from

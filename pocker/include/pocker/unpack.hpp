@@ -87,8 +87,8 @@ Result<UnpackedLayer> unpack_layer(const std::string& layers_dir, std::string_vi
                                    const UnpackOptions& options);
 
 /// Removes the `.unpack-*` directories an unpack killed halfway left in
-/// `layers_dir`, and returns how many. Call it only while no unpack into
-/// `layers_dir` runs (a live one's directory looks the same).
+/// `layers_dir`, and returns how many. Safe while other unpacks run: a
+/// live unpack holds a flock on its directory, which is then left alone.
 Result<int> prune_unpack_leftovers(const std::string& layers_dir);
 
 }  // namespace pocker

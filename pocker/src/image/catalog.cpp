@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store_lock.hpp"
+#include "temp_dirs.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/image.hpp"
 #include "pocker/reference.hpp"
@@ -39,7 +40,8 @@ Result<std::string_view> layer_type_of(int fd, const std::string& shown) {
 // its diff_id and the blob's digest.
 Result<UnpackStats> unpack_imported(const StoreRoot& store, int fd, const std::string& shown) {
   TRY(make_dirs(store.layers(), 0700));
-  std::string temp = TRY(make_temp_dir(store.layers() + "/.unpack-"));
+  LockedTempDir locked = TRY(make_locked_temp_dir(store.layers() + "/.unpack-"));
+  const std::string& temp = locked.path;
   auto stats = unpack_tar(fd, temp + "/diff", LayerDigests{}, UnpackOptions{});
   if (!stats) {
     (void)remove_tree(temp);
@@ -143,8 +145,26 @@ Result<void> apply_change(std::string_view text, ImageDefaults& defaults) {
   } else if (word == "WORKDIR") {
     if (rest[0] != '/') return user_error("--change \"{}\": WORKDIR must be absolute", text);
     defaults.working_dir = rest;
+  } else if (word == "VOLUME") {
+    std::vector<std::string> paths;
+    if (rest[0] == '[') {
+      json j = json::parse(rest, nullptr, false);
+      if (!j.is_array()) return user_error("--change \"{}\": not a JSON array of strings", text);
+      for (const auto& item : j) {
+        if (!item.is_string()) return user_error("--change \"{}\": not a JSON array of strings", text);
+        paths.push_back(item.get<std::string>());
+      }
+    } else {
+      paths.push_back(rest);
+    }
+    for (const auto& path : paths) {
+      if (path.empty() || path[0] != '/' || path.find("..") != std::string::npos) {
+        return user_error("--change \"{}\": VOLUME {} must be an absolute path without ..", text, path);
+      }
+      defaults.volumes.push_back(path);
+    }
   } else {
-    return user_error("--change \"{}\": only CMD, ENV and WORKDIR are supported", text);
+    return user_error("--change \"{}\": only CMD, ENV, WORKDIR and VOLUME are supported", text);
   }
   return ok();
 }

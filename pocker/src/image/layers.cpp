@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "layout_files.hpp"
+#include "temp_dirs.hpp"
 #include "pocker/digest.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/reference.hpp"
@@ -29,7 +30,10 @@ Result<UnpackedLayer> unpack_layer(const std::string& layers_dir, std::string_vi
   // 0700: layers hold the images' setuid programs and device nodes, which
   // no other host user should reach through the store.
   TRY(make_dirs(layers_dir, 0700));
-  std::string temp = TRY(make_temp_dir(layers_dir + "/.unpack-"));
+  // Locked while it fills: a cleaner (image prune, a load) tells it from
+  // the leftover of a killed pocker by the lock.
+  LockedTempDir locked = TRY(make_locked_temp_dir(layers_dir + "/.unpack-"));
+  const std::string& temp = locked.path;
   auto stats = unpack_tar(fd, temp + "/diff", expect, options);
   if (stats) {
     trace("unpacked layer {}: {} entries, {} bytes", layer.chain_id, stats.value().entries,
@@ -48,17 +52,7 @@ Result<UnpackedLayer> unpack_layer(const std::string& layers_dir, std::string_vi
 }
 
 Result<int> prune_unpack_leftovers(const std::string& layers_dir) {
-  if (::access(layers_dir.c_str(), F_OK) < 0) {
-    if (errno == ENOENT) return 0;
-    return sys_error("access {}", layers_dir);
-  }
-  int removed = 0;
-  for (const auto& name : TRY(list_names(layers_dir))) {
-    if (name.rfind(".unpack-", 0) != 0) continue;
-    TRY(remove_tree(layers_dir + "/" + name));
-    ++removed;
-  }
-  return removed;
+  return remove_stale_temp_dirs(layers_dir, ".unpack-");
 }
 
 }  // namespace pocker

@@ -100,24 +100,35 @@ bool is_valid_ref_name(std::string_view name) {
 }
 
 Result<void> Layout::add_ref(std::string_view name, const Descriptor& target) const {
-  if (!is_valid_ref_name(name)) {
-    return user_error("invalid reference name \"{}\" for an OCI layout", name);
-  }
-  TRY(check_digest(target.digest));
-  if (target.media_type.empty() || target.size < 0) {
-    return user_error("reference {}: descriptor of {} needs a media type and a size", name,
-                      target.digest);
+  return add_refs({LayoutRef{std::string(name), target}});
+}
+
+Result<void> Layout::add_refs(const std::vector<LayoutRef>& refs) const {
+  for (const auto& ref : refs) {
+    if (!is_valid_ref_name(ref.name)) {
+      return user_error("invalid reference name \"{}\" for an OCI layout", ref.name);
+    }
+    TRY(check_digest(ref.target.digest));
+    if (ref.target.media_type.empty() || ref.target.size < 0) {
+      return user_error("reference {}: descriptor of {} needs a media type and a size", ref.name,
+                        ref.target.digest);
+    }
   }
   Fd lock = TRY(lock_layout(dir_));
   json index = TRY(read_index(dir_));
   json kept = json::array();
   for (auto& entry : index["manifests"]) {
-    if (ref_name_of(entry) != name) kept.push_back(std::move(entry));
+    std::string name = ref_name_of(entry);
+    bool replaced = false;
+    for (const auto& ref : refs) replaced = replaced || ref.name == name;
+    if (!replaced) kept.push_back(std::move(entry));
   }
-  kept.push_back({{"mediaType", target.media_type},
-                  {"digest", target.digest},
-                  {"size", target.size},
-                  {"annotations", {{kRefNameAnnotation, name}}}});
+  for (const auto& ref : refs) {
+    kept.push_back({{"mediaType", ref.target.media_type},
+                    {"digest", ref.target.digest},
+                    {"size", ref.target.size},
+                    {"annotations", {{kRefNameAnnotation, ref.name}}}});
+  }
   index["manifests"] = std::move(kept);
   return write_index(dir_, index);
 }

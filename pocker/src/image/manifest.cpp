@@ -77,7 +77,34 @@ Result<void> read_run_defaults(const json& j, ImageConfig& c) {
     return user_error("image config: WorkingDir {} is not absolute", c.working_dir);
   }
   c.user = string_field(run, "User");
+  if (run.contains("Volumes") && !run["Volumes"].is_null()) {
+    if (!run["Volumes"].is_object()) return user_error("image config: Volumes is not an object");
+    for (const auto& [path, ignored] : run["Volumes"].items()) {
+      // A volume is mounted at this path inside the root: never a relative
+      // or `..` path that could point elsewhere.
+      if (path.empty() || path[0] != '/' || path.find("/../") != std::string::npos ||
+          path.ends_with("/..")) {
+        return user_error("image config: volume {} is not an absolute path", path);
+      }
+      c.volumes.push_back(path);
+    }
+  }
   return ok();
+}
+
+// `history`: informative only, so entries of the wrong shape are skipped.
+void read_history(const json& j, ImageConfig& c) {
+  if (!j.contains("history") || !j["history"].is_array()) return;
+  for (const auto& item : j["history"]) {
+    if (!item.is_object()) continue;
+    HistoryEntry entry;
+    entry.created = string_field(item, "created");
+    entry.created_by = string_field(item, "created_by");
+    entry.comment = string_field(item, "comment");
+    entry.empty_layer = item.contains("empty_layer") && item["empty_layer"].is_boolean() &&
+                        item["empty_layer"].get<bool>();
+    c.history.push_back(std::move(entry));
+  }
 }
 
 }  // namespace
@@ -138,6 +165,7 @@ Result<ImageConfig> parse_image_config(std::string_view text) {
     c.diff_ids.push_back(std::move(diff_id));
   }
   TRY(read_run_defaults(j, c));
+  read_history(j, c);
   return c;
 }
 

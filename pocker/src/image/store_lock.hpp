@@ -22,4 +22,7 @@ bool has_layout(const StoreRoot& store);
 /// so that a failed first command leaves no file in the store.
 void forget_new_layout(const StoreRoot& store, bool existed);
 
+/// collect_image_garbage() for a caller that holds the store's lock.
+Result<GcReport> collect_garbage_locked(const StoreRoot& store);
+
 }  // namespace pocker

@@ -1,4 +1,5 @@
-// Mount namespace, part 5: the user's mounts (-v, --tmpfs) and --read-only.
+// Mount namespace, part 5: the user's mounts (-v, --tmpfs), the image's
+// anonymous volumes, and --read-only.
 //
 // A -v source is cloned with open_tree(OPEN_TREE_CLONE) *before*
 // pivot_root, while the host's tree is still visible: that gives a detached
@@ -24,10 +25,13 @@ namespace pocker {
 Result<std::vector<Fd>> open_mount_sources(const std::vector<MountSpec>& mounts) {
   std::vector<Fd> sources;
   for (const auto& m : mounts) {
-    if (m.type != "bind") {
+    if (m.type != "bind" && m.type != "volume") {
       sources.emplace_back();
       continue;
     }
+    // An anonymous volume (an image's Volumes): a directory of the
+    // container's own, made on first use, then bound like -v.
+    if (m.type == "volume") TRY(make_dirs(m.source, 0755));
     Fd fd(static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, m.source.c_str(),
                                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)));
     if (!fd) return sys_error("open_tree volume source {}", m.source);
