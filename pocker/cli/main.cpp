@@ -66,10 +66,11 @@ int run_main(int argc, char** argv) {
   // so that CLI11 reports it as usual.
   const bool control = chosen == "pause" || chosen == "unpause" || chosen == "stats" || chosen == "top" ||
                        chosen == "update";
+  const bool build = chosen == "build" || chosen == "commit";
   const bool image = chosen == "images" || chosen == "rmi" || chosen == "tag" || chosen == "import" ||
                      chosen == "image" || chosen == "history" || chosen == "save" || chosen == "load";
   if (all || (chosen != "run" && chosen != "info" && chosen != "exec" && chosen != "cp" && !control &&
-              !image && chosen != "registry")) {
+              !image && !build && chosen != "registry")) {
     add_container_commands(app, globals, handler);
   }
   if (all || image) add_image_commands(app, globals, handler);
@@ -77,6 +78,7 @@ int run_main(int argc, char** argv) {
   if (all || chosen == "cp") add_cp(app, globals, handler);
   if (all || control) add_control_commands(app, globals, handler);
   if (all || chosen == "registry") add_registry_commands(app, globals, handler);
+  if (all || build) add_build_commands(app, globals, handler);
 
   try {
     app.parse(argc, argv);

@@ -91,6 +91,14 @@ Result<Descriptor> write_one_layer_image(const Layout& layout, const Descriptor&
                                          const std::string& diff_id,
                                          const ImageDefaults& defaults);
 
+/// Writes the image config `config` (JSON whose rootfs.diff_ids name
+/// `layers`' uncompressed digests, bottom first) as a blob, and a manifest
+/// of it and `layers` (all already in `layout`); returns the manifest's
+/// descriptor. No reference is added. An image of no layer is allowed here
+/// (`FROM scratch` with only metadata) but cannot be run.
+Result<Descriptor> write_image(const Layout& layout, std::string_view config,
+                               const std::vector<Descriptor>& layers);
+
 /// Applies one `import --change` instruction to `defaults`: `CMD ["a",
 /// "b"]` (or the shell form `CMD a b`), `ENV KEY=VALUE`, `WORKDIR /dir`,
 /// `VOLUME /path` (or `VOLUME ["/a", "/b"]`).

@@ -159,6 +159,11 @@ POCKER_FORWARD4(int, archive_read_data_block, ArchiveP, const void**, size_t*, l
 
 // Writing.
 POCKER_FORWARD2(int, archive_write_open_fd, ArchiveP, int)
+POCKER_FORWARD5(int, archive_write_open, ArchiveP, void*, archive_open_callback*,
+                archive_write_callback*, archive_close_callback*)
+POCKER_FORWARD4(int, archive_write_set_filter_option, ArchiveP, const char*, const char*,
+                const char*)
+POCKER_FORWARD2(int, archive_write_set_bytes_in_last_block, ArchiveP, int)
 POCKER_FORWARD2(int, archive_write_header, ArchiveP, EntryP)
 POCKER_FORWARD3(la_ssize_t, archive_write_data, ArchiveP, const void*, size_t)
 POCKER_FORWARD4(la_ssize_t, archive_write_data_block, ArchiveP, const void*, size_t, la_int64_t)
