@@ -3,14 +3,14 @@
 #
 #   sudo sh examples/01-multi-stage/test.sh build/pocker/pocker /tmp/example-01
 #
-# The toolchain image comes from POCKER_TOOLCHAIN_TAR, a root file system tar
-# of Debian 12 with g++ (what `mmdebstrap --variant=apt --include=g++ bookworm
-# FILE` makes). Without it the test is skipped (exit 77).
+# The toolchain image comes from POCKER_TOOLCHAIN_TAR, the OCI archive of
+# pocker-toolchain:bookworm that `make images` (tools/images/make-images.sh)
+# keeps in its cache. Without it the test is skipped (exit 77).
 set -u
 pocker=$1
 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
-POCKER_TOOLCHAIN_TAR=${POCKER_TOOLCHAIN_TAR:-/var/cache/pocker-images/pocker-toolchain-bookworm.tar}
+POCKER_TOOLCHAIN_TAR=${POCKER_TOOLCHAIN_TAR:-/var/cache/pocker-images/toolchain.tar}
 if [ ! -r "$POCKER_TOOLCHAIN_TAR" ]; then
   echo "skipped: no toolchain tar at $POCKER_TOOLCHAIN_TAR (make images, or set POCKER_TOOLCHAIN_TAR)"
   exit 77
@@ -21,8 +21,7 @@ rm -rf "$work"
 mkdir -p "$work"
 trap 'P rm -f example-web >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 set -e
-P import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-  "$POCKER_TOOLCHAIN_TAR" pocker-toolchain:bookworm >/dev/null
+P load -q -i "$POCKER_TOOLCHAIN_TAR" >/dev/null
 P build --network none -t example-web "$here" | grep '^\[' 
 P build --network none -t example-web "$here" | grep -c CACHED
 P inspect example-web | grep -o '"8080/tcp"' | head -1

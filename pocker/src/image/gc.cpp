@@ -7,7 +7,10 @@
 // every container of the store, running or not (a container made from an
 // image removed with `rmi -f` keeps its layers). Reachable means: an
 // index's manifests, a manifest's config and layers, and the layers'
-// ChainIDs from the config's diff_ids.
+// ChainIDs from the config's diff_ids. The layer blobs the build cache
+// names (<images>/build-cache, pocker build) are kept too, as docker's
+// image prune keeps its build cache: a build running meanwhile finds the
+// layers of its finished steps there.
 //
 // It runs under the store's lock, which load, import and the busybox
 // import hold while they add blobs that no reference names yet.
@@ -154,6 +157,19 @@ Result<GcReport> collect_garbage_locked(const StoreRoot& store) {
       }
     }
     mark(layout, Descriptor{type, digest, st.st_size}, reachable);
+  }
+  // The build cache's layers (one small JSON file per cached step).
+  std::string cache = store.images() + "/build-cache";
+  if (::access(cache.c_str(), F_OK) == 0) {
+    for (const auto& name : TRY(list_names(cache))) {
+      auto text = read_small_file(cache + "/" + name, 1 << 16);
+      if (!text) continue;
+      json j = json::parse(text.value(), nullptr, false);
+      if (j.is_object() && j.contains("layer") && j["layer"].is_object() &&
+          j["layer"].contains("digest") && j["layer"]["digest"].is_string()) {
+        reachable.blobs.insert(j["layer"]["digest"].get<std::string>());
+      }
+    }
   }
   std::string blobs_dir = layout.dir() + "/blobs/sha256";
   for (const auto& name : TRY(list_names(blobs_dir))) {
