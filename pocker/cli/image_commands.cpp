@@ -159,6 +159,8 @@ Result<std::string> inspect_image(const Globals& globals, const std::string& tex
   j["Size"] = image_size(image);
   j["Config"] = {{"Env", c.env},         {"Cmd", c.cmd},   {"Entrypoint", c.entrypoint},
                  {"WorkingDir", c.working_dir}, {"User", c.user}};
+  j["Config"]["ExposedPorts"] = nlohmann::json::object();
+  for (const auto& port : c.exposed_ports) j["Config"]["ExposedPorts"][port] = nlohmann::json::object();
   j["RootFS"] = {{"Type", "layers"}, {"Layers", c.diff_ids}};
   j["Manifest"] = image.manifest.digest;
   return j.dump(2);

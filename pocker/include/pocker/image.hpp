@@ -80,6 +80,7 @@ struct ImageDefaults {
   std::vector<std::string> env;  ///< `Env`: KEY=VALUE lines
   std::vector<std::string> cmd;  ///< `Cmd`: the command when `run` gives none
   std::string working_dir;       ///< `WorkingDir`
+  std::vector<std::string> exposed_ports;  ///< `ExposedPorts` keys: `80/tcp`
 };
 
 /// Writes the config and manifest of a one-layer image whose layer blob,
@@ -90,7 +91,8 @@ Result<Descriptor> write_one_layer_image(const Layout& layout, const Descriptor&
                                          const ImageDefaults& defaults);
 
 /// Applies one `import --change` instruction to `defaults`: `CMD ["a",
-/// "b"]` (or the shell form `CMD a b`), `ENV KEY=VALUE`, `WORKDIR /dir`.
+/// "b"]` (or the shell form `CMD a b`), `ENV KEY=VALUE`, `WORKDIR /dir`,
+/// `EXPOSE PORT[/tcp|udp]...`.
 Result<void> apply_change(std::string_view text, ImageDefaults& defaults);
 
 /// `import`: makes the tar at `tar_path` (plain, gzip or zstd: a root file

@@ -143,8 +143,23 @@ Result<void> apply_change(std::string_view text, ImageDefaults& defaults) {
   } else if (word == "WORKDIR") {
     if (rest[0] != '/') return user_error("--change \"{}\": WORKDIR must be absolute", text);
     defaults.working_dir = rest;
+  } else if (word == "EXPOSE") {
+    // `EXPOSE 80 53/udp`: each word PORT[/PROTO], checked as an image
+    // config's key is (a bare port is tcp).
+    size_t at = 0;
+    while (at < rest.size()) {
+      size_t end = rest.find_first_of(" \t", at);
+      std::string port = rest.substr(at, end == std::string::npos ? std::string::npos : end - at);
+      std::string key = TRY_CTX(exposed_port_key(port), fmt::format("--change \"{}\"", text));
+      if (std::find(defaults.exposed_ports.begin(), defaults.exposed_ports.end(), key) ==
+          defaults.exposed_ports.end()) {
+        defaults.exposed_ports.push_back(key);
+      }
+      at = end == std::string::npos ? rest.size() : rest.find_first_not_of(" \t", end);
+      if (at == std::string::npos) break;
+    }
   } else {
-    return user_error("--change \"{}\": only CMD, ENV and WORKDIR are supported", text);
+    return user_error("--change \"{}\": only CMD, ENV, WORKDIR and EXPOSE are supported", text);
   }
   return ok();
 }

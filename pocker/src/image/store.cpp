@@ -166,6 +166,7 @@ Result<Descriptor> write_one_layer_image(const Layout& layout, const Descriptor&
   if (!defaults.env.empty()) run["Env"] = defaults.env;
   if (!defaults.cmd.empty()) run["Cmd"] = defaults.cmd;
   if (!defaults.working_dir.empty()) run["WorkingDir"] = defaults.working_dir;
+  for (const auto& port : defaults.exposed_ports) run["ExposedPorts"][port] = json::object();
   std::string created = now_rfc3339();
   json config = {
       {"created", created},
