@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 POCKER_BIN = $(BUILD)/pocker/pocker
 CMAKE_FLAGS ?=
 
-.PHONY: all build run test images unit labs lessons clean bench bench-compare docs docs-screenshot grade handout handout-check fuzz fuzz-check
+.PHONY: all build run test images unit labs lessons clean bench bench-compare bench-network docs docs-screenshot grade handout handout-check fuzz fuzz-check
 
 all: build
 
@@ -91,6 +91,11 @@ bench: build
 # /bin/true; POCKER=/path/to/pocker compares another build the same way.
 bench-compare: build
 	BUILD=$(abspath $(BUILD)) RUNS=$(RUNS) benchmarks/compare.sh $(abspath $(POCKER))
+
+# TCP throughput of the network paths (iperf3): loopback, container <-> container,
+# host -> container through DNAT and through the forwarder.
+bench-network: build
+	benchmarks/network_throughput.sh $(abspath $(POCKER))
 
 # Grades the pocker that POCKER names (default: this build's) against the labs, level by level:
 # a table per level, "Score: N/M", and results.json (Gradescope), junit.xml and summary.json in

@@ -15,4 +15,17 @@ inline constexpr const char* kCaps =
     "lessons/network/README.md step 7 (no CAP_NET_ADMIN: the container cannot undo its network)";
 inline constexpr const char* kInput = "lessons/network/README.md step 5 (none, host and bridge: anything else is refused)";
 
+inline constexpr const char* kPorts =
+    "lessons/network/README.md step 9 (published ports: the host port bound first, DNAT in table ip pocker, "
+    "the forwarder for 127.0.0.1: pocker/src/net/nat.cpp, pocker/src/net/forwarder.cpp)";
+inline constexpr const char* kNat =
+    "lessons/network/README.md step 8 (outbound NAT: ip_forward and a masquerade rule per container, "
+    "pocker/src/net/nat.cpp)";
+inline constexpr const char* kPortsInput =
+    "lessons/network/README.md step 9 (-p is checked before anything is made: a port in use, a bad port, "
+    "or a network without a way in is refused)";
+inline constexpr const char* kPortsCleanup =
+    "lessons/network/README.md step 9 (the rules and the bound port live exactly as long as the container: "
+    "pocker/src/runtime/container_nat.cpp, collected after kill -9 by the next command)";
+
 }  // namespace lab::network

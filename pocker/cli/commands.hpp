@@ -29,6 +29,7 @@ using Handler = std::function<int()>;
 void add_run(CLI::App& app, const Globals& globals, Handler& handler);
 void add_info(CLI::App& app, const Globals& globals, Handler& handler);
 void add_container_commands(CLI::App& app, const Globals& globals, Handler& handler);
+void add_port(CLI::App& app, const Globals& globals, Handler& handler);
 void add_exec(CLI::App& app, const Globals& globals, Handler& handler);
 void add_cp(CLI::App& app, const Globals& globals, Handler& handler);
 void add_control_commands(CLI::App& app, const Globals& globals, Handler& handler);

@@ -258,6 +258,8 @@ Result<std::string> inspect_image(const Globals& globals, const std::string& tex
   for (const auto& path : c.volumes) volumes[path] = nlohmann::json::object();
   j["Config"] = {{"Env", c.env},         {"Cmd", c.cmd},   {"Entrypoint", c.entrypoint},
                  {"WorkingDir", c.working_dir}, {"User", c.user}, {"Volumes", volumes}};
+  j["Config"]["ExposedPorts"] = nlohmann::json::object();
+  for (const auto& port : c.exposed_ports) j["Config"]["ExposedPorts"][port] = nlohmann::json::object();
   j["RepoDigests"] = nlohmann::json::array();
   j["RootFS"] = {{"Type", "layers"}, {"Layers", c.diff_ids}};
   j["Manifest"] = image.manifest.digest;

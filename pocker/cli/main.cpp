@@ -72,6 +72,7 @@ int run_main(int argc, char** argv) {
   if (all || (chosen != "run" && chosen != "info" && chosen != "exec" && chosen != "cp" && !control &&
               !image && !build && chosen != "registry")) {
     add_container_commands(app, globals, handler);
+    add_port(app, globals, handler);
   }
   if (all || image) add_image_commands(app, globals, handler);
   if (all || chosen == "exec") add_exec(app, globals, handler);

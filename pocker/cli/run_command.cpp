@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "commands.hpp"
@@ -12,6 +13,7 @@
 #include "pocker/image.hpp"
 #include "pocker/lifecycle.hpp"
 #include "pocker/parse.hpp"
+#include "pocker/ports.hpp"
 #include "pocker/runtime.hpp"
 #include "pocker/spec.hpp"
 
@@ -42,6 +44,8 @@ struct RunFlags {
   std::string name;
   ResourceFlags resources;  // lv2, parsed and validated in make_spec
   // security, checked in make_spec by make_security_spec
+  std::vector<std::string> publish;  // -p
+  bool publish_all = false;          // -P
   bool privileged = false;
   std::vector<std::string> cap_add, cap_drop, security_opts, devices, device_cgroup_rules;
 };
@@ -116,6 +120,39 @@ Result<void> apply_network(const std::string& given, ContainerSpec& spec) {
   spec.network = mode;
   spec.namespaces.net = mode != "host";
   return ok();
+}
+
+// -p and -P: every value checked here, before anything is made. The
+// host ports themselves are bound when the container starts.
+Result<std::vector<PortMapping>> make_ports(const RunFlags& flags, const ImageConfig* image,
+                                            const std::string& network) {
+  std::vector<PortMapping> ports;
+  for (const auto& text : flags.publish) ports.push_back(TRY_CTX(parse_publish(text), "-p"));
+  if (flags.publish_all && image) {
+    for (const auto& key : image->exposed_ports) {
+      PortMapping exposed = TRY_CTX(parse_exposed_port(key), "-P: the image's ExposedPorts");
+      // A port published with -p keeps its -p binding.
+      bool given = std::any_of(ports.begin(), ports.end(), [&](const PortMapping& m) {
+        return m.container_port == exposed.container_port && m.protocol == exposed.protocol;
+      });
+      if (!given) ports.push_back(exposed);
+    }
+  }
+  for (const PortMapping& m : ports) {
+    // 127.0.0.0/8 is served by the forwarder, which relays TCP only: a
+    // UDP port there would be bound and silently never answer.
+    if (m.protocol == PortProtocol::kUdp && (m.host_ip.value >> 24) == 127) {
+      return user_error("-p {}:{}:{}/udp: UDP on a loopback address is not supported yet (publish it on "
+                        "0.0.0.0 or another address, which DNAT serves)",
+                        to_string(m.host_ip), m.host_port, m.container_port);
+    }
+  }
+  if (!ports.empty() && network != "bridge") {
+    return user_error("{}: published ports need a bridge network, and --network {} has {}",
+                      flags.publish.empty() ? "-P" : "-p " + flags.publish.front(), network,
+                      network == "host" ? "the host's ports already" : "no way in");
+  }
+  return ports;
 }
 
 // --userns, for root only: rootless pocker always maps root inside to the
@@ -220,6 +257,7 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   spec.namespaces.uts = flags.uts_mode != "host";
   spec.namespaces.ipc = flags.ipc_mode != "host";
   TRY(apply_network(flags.network_mode, spec));
+  spec.ports = TRY(make_ports(flags, image ? &image->config : nullptr, spec.network));
   if (!spec.namespaces.uts && !flags.hostname.empty()) {
     return user_error("run: -h/--hostname cannot be used with --uts host");
   }
@@ -298,6 +336,12 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
   run->add_option("--network,--net", flags->network_mode,
                   "bridge (the default: eth0 on pocker0, 172.29.0.0/16; rootless: none), "
                   "none (only lo) or host");
+  run->add_option("-p,--publish", flags->publish,
+                  "publish a container port on the host: [IP:]HOST:CONTAINER[/tcp|udp], or "
+                  "[IP:]CONTAINER for a port the kernel chooses (bridge network)")
+      ->allow_extra_args(false);
+  run->add_flag("-P,--publish-all", flags->publish_all,
+                "publish every port the image exposes on ports the kernel chooses");
   run->add_option("--userns", flags->userns,
                   "as root: host (the default), remap (the range of user pocker in /etc/subuid) "
                   "or UID:COUNT, the host ids of root and the users inside");

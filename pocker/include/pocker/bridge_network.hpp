@@ -30,6 +30,9 @@ struct BridgeNetwork {
   Ipv4Net subnet{Ipv4{0xac1d0000}, 16};         ///< 172.29.0.0/16
   Ipv4 gateway{0xac1d0001};                     ///< 172.29.0.1, the bridge's own address
   std::string lease_dir;                        ///< IPAM's directory (made if missing)
+  /// No way out (`network create --internal`): no masquerade, and the host
+  /// is not asked to forward (pocker/nat.hpp).
+  bool internal = false;
 };
 
 /// Where the default network keeps its leases: one directory for the

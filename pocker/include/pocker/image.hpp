@@ -82,6 +82,7 @@ struct ImageDefaults {
   std::vector<std::string> cmd;  ///< `Cmd`: the command when `run` gives none
   std::string working_dir;       ///< `WorkingDir`
   std::vector<std::string> volumes;  ///< `Volumes`: absolute paths
+  std::vector<std::string> exposed_ports;  ///< `ExposedPorts` keys: `80/tcp`
 };
 
 /// Writes the config and manifest of a one-layer image whose layer blob,
@@ -102,6 +103,7 @@ Result<Descriptor> write_image(const Layout& layout, std::string_view config,
 /// Applies one `import --change` instruction to `defaults`: `CMD ["a",
 /// "b"]` (or the shell form `CMD a b`), `ENV KEY=VALUE`, `WORKDIR /dir`,
 /// `VOLUME /path` (or `VOLUME ["/a", "/b"]`).
+/// `EXPOSE PORT[/tcp|udp]...`.
 Result<void> apply_change(std::string_view text, ImageDefaults& defaults);
 
 /// `import`: makes the tar at `tar_path` (plain, gzip or zstd: a root file

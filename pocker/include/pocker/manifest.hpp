@@ -61,12 +61,22 @@ struct ImageConfig {
   std::string user;                   ///< User: `uid[:gid]` or a name, or empty
   std::vector<std::string> volumes;   ///< Volumes: absolute paths, sorted (anonymous volumes)
   std::vector<HistoryEntry> history;  ///< history: oldest first
+  /// ExposedPorts: the keys, `PORT/PROTO` (`80/tcp`), sorted; what `-P`
+  /// publishes.
+  std::vector<std::string> exposed_ports;
 };
+
+/// An exposed port as an image config names it: `PORT[/tcp|udp|sctp]`,
+/// PORT 1..65535 without leading zeros; returned as `PORT/PROTO` (a bare
+/// port is tcp, as docker reads it).
+Result<std::string> exposed_port_key(std::string_view text);
 
 /// Reads an image config; every diff_id must be a valid digest, Env,
 /// Entrypoint and Cmd arrays of strings (or null), each Env entry
 /// `KEY=VALUE`, WorkingDir absolute when given, Volumes an object whose
 /// keys are absolute paths without `..`.
+/// `KEY=VALUE`, WorkingDir absolute when given, each ExposedPorts key
+/// `PORT[/tcp|udp|sctp]` (a bare port is tcp, as docker reads it).
 Result<ImageConfig> parse_image_config(std::string_view text);
 
 /// Resolves nothing: reads the manifest `manifest` and its config from

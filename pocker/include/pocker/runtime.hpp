@@ -6,8 +6,10 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "pocker/error.hpp"
+#include "pocker/ports.hpp"
 #include "pocker/spec.hpp"
 
 namespace pocker {
@@ -34,6 +36,9 @@ struct ContainerAddress {
   std::string ip;       ///< e.g. 172.29.0.2
   std::string gateway;  ///< e.g. 172.29.0.1
   int prefix_len = 0;   ///< e.g. 16
+  /// Its published ports, host ports as bound (`pocker port`, `inspect`'s
+  /// NetworkSettings.Ports); empty without `-p` or `-P`.
+  std::vector<PortMapping> ports;
 };
 
 /// What the caller learns while a container runs.

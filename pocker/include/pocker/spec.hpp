@@ -15,6 +15,7 @@
 #include "pocker/cgroup.hpp"
 #include "pocker/error.hpp"
 #include "pocker/namespaces.hpp"
+#include "pocker/ports.hpp"
 #include "pocker/security.hpp"
 
 namespace pocker {
@@ -61,6 +62,9 @@ struct ContainerSpec {
   /// or `bridge` (lvX: a veth on the default bridge, pocker0). Rootless
   /// pocker has no bridge: its default is `none`.
   std::string network = "none";
+  /// -p and -P: the ports published on the host (bridge networks only);
+  /// a host port of 0 is chosen at each start.
+  std::vector<PortMapping> ports;
   std::string userns;          ///< --userns as given (`host`, `remap`, `UID:COUNT`); empty if not
   std::vector<IdMap> uid_map;  ///< root with --userns: the uid map to write; empty when rootless
   std::vector<IdMap> gid_map;  ///< the same for gids (rootless maps are made at start)

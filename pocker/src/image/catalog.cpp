@@ -154,17 +154,23 @@ Result<void> apply_change(std::string_view text, ImageDefaults& defaults) {
         if (!item.is_string()) return user_error("--change \"{}\": not a JSON array of strings", text);
         paths.push_back(item.get<std::string>());
       }
-    } else {
-      paths.push_back(rest);
-    }
-    for (const auto& path : paths) {
-      if (path.empty() || path[0] != '/' || path.find("..") != std::string::npos) {
-        return user_error("--change \"{}\": VOLUME {} must be an absolute path without ..", text, path);
+    } else if (word == "EXPOSE") {
+    // `EXPOSE 80 53/udp`: each word PORT[/PROTO], checked as an image
+    // config's key is (a bare port is tcp).
+    size_t at = 0;
+    while (at < rest.size()) {
+      size_t end = rest.find_first_of(" \t", at);
+      std::string port = rest.substr(at, end == std::string::npos ? std::string::npos : end - at);
+      std::string key = TRY_CTX(exposed_port_key(port), fmt::format("--change \"{}\"", text));
+      if (std::find(defaults.exposed_ports.begin(), defaults.exposed_ports.end(), key) ==
+          defaults.exposed_ports.end()) {
+        defaults.exposed_ports.push_back(key);
       }
-      defaults.volumes.push_back(path);
+      at = end == std::string::npos ? rest.size() : rest.find_first_not_of(" \t", end);
+      if (at == std::string::npos) break;
     }
   } else {
-    return user_error("--change \"{}\": only CMD, ENV, WORKDIR and VOLUME are supported", text);
+    return user_error("--change \"{}\": only CMD, ENV, WORKDIR, VOLUME and EXPOSE are supported", text);
   }
   return ok();
 }

@@ -2,6 +2,8 @@
 // a document that could be read two ways is refused, not guessed at.
 #include "pocker/manifest.hpp"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -57,6 +59,20 @@ Result<std::vector<std::string>> strings_field(const json& j, const char* key) {
   return out;
 }
 
+// ExposedPorts: an object whose keys are `PORT[/PROTO]` and whose values
+// are empty objects (image-spec config.md). Kept as `PORT/PROTO`.
+Result<std::vector<std::string>> exposed_ports_field(const json& j) {
+  std::vector<std::string> out;
+  if (!j.contains("ExposedPorts") || j["ExposedPorts"].is_null()) return out;
+  if (!j["ExposedPorts"].is_object()) return user_error("image config: ExposedPorts is not an object");
+  for (const auto& [key, value] : j["ExposedPorts"].items()) {
+    out.push_back(TRY_CTX(exposed_port_key(key), "image config: ExposedPorts"));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 // The `config` object: what a run starts by default. Checked here, once,
 // so a run never meets a half-valid default.
 Result<void> read_run_defaults(const json& j, ImageConfig& c) {
@@ -89,6 +105,7 @@ Result<void> read_run_defaults(const json& j, ImageConfig& c) {
       c.volumes.push_back(path);
     }
   }
+  c.exposed_ports = TRY(exposed_ports_field(run));
   return ok();
 }
 
@@ -108,6 +125,20 @@ void read_history(const json& j, ImageConfig& c) {
 }
 
 }  // namespace
+
+Result<std::string> exposed_port_key(std::string_view text) {
+  std::string_view port = text, proto = "tcp";
+  if (size_t slash = text.find('/'); slash != std::string_view::npos) {
+    port = text.substr(0, slash);
+    proto = text.substr(slash + 1);
+  }
+  bool digits = !port.empty() && port.size() <= 5 && port[0] != '0' &&
+                port.find_first_not_of("0123456789") == std::string_view::npos;
+  if (!digits || std::stoul(std::string(port)) > 65535 || (proto != "tcp" && proto != "udp" && proto != "sctp")) {
+    return user_error("\"{}\" is not PORT[/tcp|udp|sctp]", text);
+  }
+  return fmt::format("{}/{}", port, proto);
+}
 
 Result<Manifest> parse_manifest(std::string_view text, std::string_view media_type) {
   if (media_type != kOciManifest && media_type != kDockerManifest) {

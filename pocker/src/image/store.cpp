@@ -167,6 +167,7 @@ Result<Descriptor> write_one_layer_image(const Layout& layout, const Descriptor&
   if (!defaults.cmd.empty()) run["Cmd"] = defaults.cmd;
   if (!defaults.working_dir.empty()) run["WorkingDir"] = defaults.working_dir;
   for (const auto& path : defaults.volumes) run["Volumes"][path] = json::object();
+  for (const auto& port : defaults.exposed_ports) run["ExposedPorts"][port] = json::object();
   std::string created = now_rfc3339();
   json config = {
       {"created", created},

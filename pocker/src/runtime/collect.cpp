@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "container_cgroup.hpp"
+#include "container_nat.hpp"
 #include "container_network.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/trace.hpp"
@@ -104,6 +105,7 @@ void collect_orphans(StateStore& store) {
   sweep_removed(store);
   // Host-wide, not per store: the bridge's leases (container_network.hpp).
   collect_network_leases();
+  collect_nat_rules();
   std::string dir = store.root() + "/autoremove";
   DIR* d = ::opendir(dir.c_str());
   if (!d) return;  // no --rm container ever ran under this root

@@ -36,7 +36,8 @@ Result<void> ContainerNetwork::attach(const ContainerSpec& spec, pid_t pid) {
     return ok();
   }
   Netlink host = TRY_CTX(Netlink::open(), "network");
-  BridgeAttachment attached = TRY(bridge_attach(host, default_bridge_network(), spec.id, netns.get()));
+  network_ = default_bridge_network();
+  BridgeAttachment attached = TRY(bridge_attach(host, network_, spec.id, netns.get()));
   // No address: bridge_attach is a stub (the handout's network.bridge step).
   if (attached.address.address.value != 0) {
     address_.ip = to_string(attached.address.address);

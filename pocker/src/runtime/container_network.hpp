@@ -31,9 +31,15 @@ class ContainerNetwork {
   Result<void> attach(const ContainerSpec& spec, pid_t pid);
   /// Its address, for state.json; empty without a bridge.
   const ContainerAddress& address() const { return address_; }
+  /// The network it was connected to; null without one (or while the
+  /// bridge step is a stub and gave no address).
+  const BridgeNetwork* network() const { return address_.ip.empty() ? nullptr : &network_; }
+  /// Its address on that network.
+  Ipv4 ip() const { return attachment_ ? attachment_->address.address : Ipv4{}; }
 
  private:
   std::optional<BridgeAttachment> attachment_;
+  BridgeNetwork network_;
   ContainerAddress address_;
 };
 

@@ -509,8 +509,22 @@ Result<std::string> inspect_container(StateStore& store, const std::string& id) 
   } else {
     networks["host"] = {{"IPAddress", ""}, {"Gateway", ""}, {"IPPrefixLen", 0}};
   }
+  // docker's shapes: asked for (HostConfig.PortBindings, a host port of
+  // 0 shown as ""), and bound while it runs (NetworkSettings.Ports).
+  nlohmann::json bindings = nlohmann::json::object();
+  for (const PortMapping& m : spec.ports) {
+    bindings[container_port_key(m)].push_back(
+        {{"HostIp", m.host_ip.value == 0 ? "" : to_string(m.host_ip)},
+         {"HostPort", m.host_port == 0 ? "" : std::to_string(m.host_port)}});
+  }
+  j["HostConfig"]["PortBindings"] = bindings;
+  nlohmann::json ports = nlohmann::json::object();
+  for (const PortMapping& m : a.ports) {
+    ports[container_port_key(m)].push_back(
+        {{"HostIp", to_string(m.host_ip)}, {"HostPort", std::to_string(m.host_port)}});
+  }
   j["NetworkSettings"] = {{"IPAddress", a.ip}, {"Gateway", a.gateway}, {"IPPrefixLen", a.prefix_len},
-                          {"Networks", networks}};
+                          {"Networks", networks}, {"Ports", ports}};
   j["CgroupPath"] = state.cgroup;
   j["LogPath"] = store.log_path(id);
   return j.dump(2);

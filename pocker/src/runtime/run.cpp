@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 
 #include "container_cgroup.hpp"
+#include "container_nat.hpp"
 #include "container_network.hpp"
 #include "start_protocol.hpp"
 #include "pocker/attach.hpp"
@@ -153,8 +154,8 @@ Result<void> make_state_dirs(const ContainerSpec& spec) {
 // its exec worked. With -t the pty master arrives first, into `console`.
 Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const RootPlan& plan,
                                                const Child& child, ContainerCgroup& cgroup,
-                                               ContainerNetwork& network, const SyncEnd& sync,
-                                               Fd& console) {
+                                               ContainerNetwork& network, ContainerNat& nat,
+                                               const SyncEnd& sync, Fd& console) {
   TRY_CTX(cgroup.add_if_needed(child.pid()), "cgroup");
   if (spec.namespaces.user) {
     std::vector<IdMap> uids = spec.uid_map, gids = spec.gid_map;
@@ -165,6 +166,9 @@ Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const 
   // the command starts with eth0 up, and a failure here stops it before
   // it ever ran.
   TRY(network.attach(spec, child.pid()));
+  // With the container's address known: masquerade, DNAT and the
+  // forwarder (whose threads may start now: the clone is behind us).
+  TRY(nat.attach(spec, network, child.pid()));
   if (plan.idmapped) {
     // Only now: the view is made through the child's namespace and its map.
     Fd image = TRY_CTX(make_idmapped_tree(plan.overlay ? plan.dirs.lowers.front() : plan.source,
@@ -194,6 +198,14 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   // loads it, and needs neither libseccomp nor the store for that.
   auto seccomp = TRY(prepare_seccomp(spec.security, spec.security.capabilities,
                                      store_root_of(spec)));
+  // Before the child: its lease is released only after the child is
+  // reaped, and after its NAT rules are gone (nat goes first).
+  ContainerNetwork network;
+  // The host ports first: a port in use fails before anything is made.
+  // Declared before the cgroup and the child, so the ports are freed and
+  // the rules deleted only once the container has ended.
+  ContainerNat nat;
+  TRY(nat.reserve(spec));
   ContainerCgroup cgroup;  // destroyed (with anything left inside) on every return
   TRY(cgroup.create(spec.id, spec.resources, spec.security.device_rules));
   if (spec.namespaces.cgroup) plan.cgroup_mounts = cgroup.views();
@@ -201,8 +213,6 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   OutputPipes output;  // with -t the pty carries the output instead
   if (!spec.process.terminal) output = TRY_CTX(make_output_pipes(), "prepare container");
   auto sync = TRY(make_sync_pair());
-  // Before the child: its lease is released only after the child is reaped.
-  ContainerNetwork network;
   ForwardedSignalsBlocked blocked;
   CloneOptions options;
   options.flags = clone_flags(spec.namespaces);
@@ -222,14 +232,18 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   blocked.unblock();  // handlers are in place: let pending and future signals through
 
   Fd console;
-  auto message = TRY(start_child(spec, plan, child, cgroup, network, sync.parent, console));
+  auto message = TRY(start_child(spec, plan, child, cgroup, network, nat, sync.parent, console));
   if (message && message->type == SyncMessage::Type::kError) {
     (void)child.wait();
     if (message->stage == SyncStage::kExec) return exec_failure(*message);
     return errno_error(message->err, "{}", message->text);
   }
   trace("container process {} is running", child.pid());
-  if (hooks.started) hooks.started(child.pid(), cgroup.path(), network.address());
+  if (hooks.started) {
+    ContainerAddress address = network.address();
+    address.ports = nat.ports();
+    hooks.started(child.pid(), cgroup.path(), address);
+  }
   if (hooks.attach) {
     // Detached: the monitor's stdout is the container's log.
     TRY_CTX(hooks.attach->serve(console ? &console : nullptr, child.pid(), STDOUT_FILENO), "attach");

@@ -56,6 +56,32 @@ std::string rfc3339(const struct timespec& ts) {
   return fmt::format("{}.{:09d}Z", buf, ts.tv_nsec);
 }
 
+// Published ports as `{"host_ip", "host_port", "container_port", "protocol"}`.
+json ports_to_json(const std::vector<PortMapping>& ports) {
+  json out = json::array();
+  for (const PortMapping& m : ports) {
+    out.push_back({{"host_ip", to_string(m.host_ip)}, {"host_port", m.host_port},
+                   {"container_port", m.container_port}, {"protocol", protocol_name(m.protocol)}});
+  }
+  return out;
+}
+
+// Read back through the same parser as `-p`, so a hand-edited file holds
+// nothing a flag could not say.
+Result<std::vector<PortMapping>> ports_from_json(const json& j) {
+  std::vector<PortMapping> ports;
+  if (!j.is_array()) return user_error("ports: not an array");
+  for (const json& p : j) {
+    if (!p.is_object()) return user_error("ports: an entry is not an object");
+    std::string text = fmt::format("{}:{}:{}/{}", p.value("host_ip", ""),
+                                   p.contains("host_port") ? p.at("host_port").dump() : "",
+                                   p.contains("container_port") ? p.at("container_port").dump() : "",
+                                   p.value("protocol", ""));
+    ports.push_back(TRY(parse_publish(text)));
+  }
+  return ports;
+}
+
 }  // namespace
 
 std::string now_rfc3339() {
@@ -112,6 +138,7 @@ std::string spec_to_json(const ContainerSpec& spec) {
                       {"read_only", m.read_only}});
   }
   j["mounts"] = mounts;
+  if (!spec.ports.empty()) j["ports"] = ports_to_json(spec.ports);
   // --userns: the maps as written to uid_map and gid_map, "inside outside count".
   auto map_json = [](const std::vector<IdMap>& maps) {
     json lines = json::array();
@@ -156,6 +183,7 @@ Result<ContainerSpec> spec_from_json(const std::string& text) {
                        n.at("net"),   n.at("cgroup"), n.at("user")};
     // Written before the bridge existed: `none` or `host`, as the namespace says.
     spec.network = j.value("network", spec.namespaces.net ? "none" : "host");
+    spec.ports = TRY(ports_from_json(j.value("ports", json::array())));
     const auto& r = j.at("resources");
     if (r.contains("cpus")) spec.resources.cpus = r["cpus"].get<double>();
     if (r.contains("memory")) spec.resources.memory = json_integer<uint64_t>(r["memory"]);
@@ -201,6 +229,7 @@ json state_to_json(const ContainerState& s) {
     j["network"] = {{"ip_address", s.address.ip},
                     {"gateway", s.address.gateway},
                     {"prefix_len", s.address.prefix_len}};
+    if (!s.address.ports.empty()) j["network"]["ports"] = ports_to_json(s.address.ports);
   }
   return j;
 }
@@ -338,6 +367,9 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
     s.address.ip = network.value("ip_address", "");
     s.address.gateway = network.value("gateway", "");
     s.address.prefix_len = network.contains("prefix_len") ? json_integer<int>(network.at("prefix_len")) : 0;
+    auto ports = ports_from_json(network.value("ports", json::array()));
+    if (!ports) return std::move(ports).error().wrap(fmt::format("{}/state.json", dir(id)));
+    s.address.ports = std::move(ports).value();
   } catch (const json::exception& e) {
     return user_error("{}/state.json: {}", dir(id), e.what());
   }
