@@ -38,7 +38,8 @@ TEST_F(ImagesStore, ResolvesDockerNamesAndRefusesUnknown) {
     LAB_EXPECT_OUT_EQ(run, "ran\n", kStore);
   }
   const std::string unknown = "pocker-lab-no-such-image";
-  const lab::Outcome run = pocker.run({"run", "--name", lab::unique_name(), unknown, "true"});
+  // --pull never: run would otherwise ask Docker Hub for it (labs stay on loopback).
+  const lab::Outcome run = pocker.run({"run", "--pull", "never", "--name", lab::unique_name(), unknown, "true"});
   LAB_EXPECT_STATUS(run, 125, kStore);
   LAB_EXPECT_POCKER_ERROR(run, "no such image: " + unknown, kStore);
   const lab::Outcome ps = pocker.run({"ps", "-a", "-q"});

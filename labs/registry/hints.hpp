@@ -1,23 +1,13 @@
-// Where the registry lesson explains what each server lab checks; failure messages print these.
+// Where the registry lesson explains what each lab checks; failure messages print these.
 #pragma once
 
 namespace lab::registry {
 
-inline constexpr const char* kServe =
-    "lessons/registry, \"A registry of your own\" (what the server stores: blobs, manifests, tags)";
-inline constexpr const char* kPush =
-    "lessons/registry, \"A registry of your own\": the HTTP calls of a push (POST, PATCH, PUT ?digest)";
-inline constexpr const char* kChunks =
-    "lessons/registry, \"A registry of your own\": chunks in order (Content-Range, 416)";
-inline constexpr const char* kDigest =
-    "lessons/registry, \"A registry of your own\": digests as trust (a wrong digest stores nothing)";
-inline constexpr const char* kManifest =
-    "lessons/registry, \"A registry of your own\": manifests, byte for byte, named by their digest";
-inline constexpr const char* kTags = "lessons/registry, \"A registry of your own\": tags, sorted, page by page (n, last, Link)";
-inline constexpr const char* kNames =
-    "lessons/registry, \"A registry of your own\": a name is checked before it becomes a path";
-inline constexpr const char* kAuth = "lessons/registry, \"A registry of your own\": basic auth with htpasswd";
-inline constexpr const char* kStop =
-    "lessons/registry, \"A registry of your own\": a clean stop (a half upload never becomes a blob)";
+inline constexpr const char* kStores = "lessons/registry step 1 (what a registry stores)";
+inline constexpr const char* kPull = "lessons/registry step 2 (the HTTP calls of a pull)";
+inline constexpr const char* kPush = "lessons/registry step 3 (the HTTP calls of a push)";
+inline constexpr const char* kTrust = "lessons/registry step 4 (digests as trust)";
+inline constexpr const char* kTokens = "lessons/registry step 5 (tokens and logins)";
+inline constexpr const char* kFaults = "lessons/registry step 6 (when the network fails)";
 
 }  // namespace lab::registry

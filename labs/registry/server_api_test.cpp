@@ -4,24 +4,24 @@
 #include <filesystem>
 #include <string>
 
-#include "registry/hints.hpp"
-#include "registry/registry.hpp"
+#include "registry/server_hints.hpp"
+#include "registry/server.hpp"
 
 namespace {
 
-using lab::registry::kChunks;
-using lab::registry::kDigest;
-using lab::registry::kManifest;
-using lab::registry::kNames;
-using lab::registry::kPush;
-using lab::registry::kServe;
-using lab::registry::kTags;
-using lab::registry::Reply;
-using RegistryServerApi = lab::registry::RegistryServerTest;
-using RegistryServerUpload = lab::registry::RegistryServerTest;
-using RegistryServerManifest = lab::registry::RegistryServerTest;
-using RegistryServerTags = lab::registry::RegistryServerTest;
-using RegistryServerNames = lab::registry::RegistryServerTest;
+using lab::registry_server::kChunks;
+using lab::registry_server::kDigest;
+using lab::registry_server::kManifest;
+using lab::registry_server::kNames;
+using lab::registry_server::kPush;
+using lab::registry_server::kServe;
+using lab::registry_server::kTags;
+using lab::registry_server::Reply;
+using RegistryServerApi = lab::registry_server::RegistryServerTest;
+using RegistryServerUpload = lab::registry_server::RegistryServerTest;
+using RegistryServerManifest = lab::registry_server::RegistryServerTest;
+using RegistryServerTags = lab::registry_server::RegistryServerTest;
+using RegistryServerNames = lab::registry_server::RegistryServerTest;
 
 // Catches: no /v2/ (clients check it first), or a missing API version header.
 TEST_F(RegistryServerApi, BaseEndpointAnswers) {
@@ -283,7 +283,7 @@ TEST_F(RegistryServerApi, ManyClientsAtOnce) {
   const std::string digest = push_blob("lab/many", std::string(200000, 'm'));
   // 40 clients at once, each on its own connection, half of them fetching the blob.
   std::string script = "for i in $(seq 40); do if [ $((i % 2)) = 0 ]; then p=/v2/; else p=/v2/lab/many/blobs/" + digest +
-                       "; fi; " + lab::registry::kCurl + " -s -o /dev/null -w '%{http_code}\\n' http://" + addr() +
+                       "; fi; " + lab::registry_server::kCurl + " -s -o /dev/null -w '%{http_code}\\n' http://" + addr() +
                        "$p & done; wait";
   lab::Outcome all = lab::run({"/bin/sh", "-c", script});
   size_t ok = 0;

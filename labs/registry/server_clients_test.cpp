@@ -8,24 +8,24 @@
 #include <sstream>
 #include <string>
 
-#include "registry/hints.hpp"
-#include "registry/registry.hpp"
+#include "registry/server_hints.hpp"
+#include "registry/server.hpp"
 
 namespace {
 
-using lab::registry::kAuth;
-using lab::registry::kPush;
-using lab::registry::kServe;
-using lab::registry::kSkopeo;
-using lab::registry::kStop;
-using lab::registry::Reply;
-using RegistryServerAuth = lab::registry::RegistryServerTest;
-using RegistryServerStop = lab::registry::RegistryServerTest;
+using lab::registry_server::kAuth;
+using lab::registry_server::kPush;
+using lab::registry_server::kServe;
+using lab::registry_server::kSkopeo;
+using lab::registry_server::kStop;
+using lab::registry_server::Reply;
+using RegistryServerAuth = lab::registry_server::RegistryServerTest;
+using RegistryServerStop = lab::registry_server::RegistryServerTest;
 
 // The user `lab`, password `s3cret`, as `htpasswd -B` writes it (bcrypt, cost 5).
 constexpr const char* kHtpasswdLine = "lab:$2y$05$CGJpbGmvnazggMH9oa5NJ.QdFRFbd76pTXnzwhfJeeyaN56yqzwPi\n";
 
-class RegistryServerSkopeo : public lab::registry::RegistryServerTest {
+class RegistryServerSkopeo : public lab::registry_server::RegistryServerTest {
  protected:
   // A one-layer image in pocker's own store (an OCI layout skopeo reads), named lab/app:1.
   // Returns the `oci:` source skopeo copies from; "" (test skipped) without skopeo.
@@ -34,7 +34,7 @@ class RegistryServerSkopeo : public lab::registry::RegistryServerTest {
     if (!std::filesystem::exists(kSkopeo, ec)) return "";
     const std::string tree = dir_.path() + "/tree";
     std::filesystem::create_directories(tree, ec);
-    lab::registry::write_file(tree + "/hello.txt", marker + "\n");
+    lab::registry_server::write_file(tree + "/hello.txt", marker + "\n");
     const std::string tar = dir_.path() + "/rootfs.tar";
     EXPECT_EQ(lab::run({"/bin/tar", "-C", tree, "-cf", tar, "."}).status, 0);
     lab::Outcome imported = pocker.run({"import", tar, "lab/app:1"});
@@ -111,7 +111,7 @@ TEST_F(RegistryServerSkopeo, CopyBetweenRepositoriesMountsBlobs) {
 // Catches: --htpasswd ignored, a wrong password let in, or a 401 without the challenge clients need.
 TEST_F(RegistryServerAuth, WrongAndRightPasswords) {
   const std::string file = dir_.path() + "/htpasswd";
-  lab::registry::write_file(file, kHtpasswdLine);
+  lab::registry_server::write_file(file, kHtpasswdLine);
   start_server({"--htpasswd", file});
   Reply none = http("GET", "/v2/");
   LAB_EXPECT(none.status == 401 && none.header("www-authenticate").rfind("Basic realm=", 0) == 0,
@@ -130,7 +130,7 @@ TEST_F(RegistryServerAuth, WrongAndRightPasswords) {
 // Catches: a bad htpasswd file accepted (users locked out, or let in by a hash nobody checks).
 TEST_F(RegistryServerAuth, NonBcryptFileRefused) {
   const std::string file = dir_.path() + "/htpasswd";
-  lab::registry::write_file(file, "lab:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n");
+  lab::registry_server::write_file(file, "lab:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n");
   lab::Outcome serve = pocker.run({"registry", "serve", "--addr", "127.0.0.1:0", "--root", store(), "--htpasswd", file});
   LAB_EXPECT_STATUS(serve, 125, kAuth);
   LAB_EXPECT_POCKER_ERROR(serve, "bcrypt", kAuth);
@@ -141,7 +141,7 @@ TEST_F(RegistryServerSkopeo, PushWithCredentials) {
   const std::string source = make_image("with a password");
   if (source.empty()) GTEST_SKIP() << "needs skopeo";
   const std::string file = dir_.path() + "/htpasswd";
-  lab::registry::write_file(file, kHtpasswdLine);
+  lab::registry_server::write_file(file, kHtpasswdLine);
   start_server({"--htpasswd", file});
   const std::string target = "docker://" + addr() + "/lab/app:1";
   lab::Outcome denied = skopeo({"copy", "--dest-tls-verify=false", "--dest-creds", "lab:wrong", source, target});
@@ -158,7 +158,7 @@ TEST_F(RegistryServerStop, SigtermDuringUploadLeavesNoBlob) {
   http("PATCH", at, std::string(100000, 'a'), {"Content-Range: 0-99999"});
   // A second chunk that never ends: 200 kB, then the client stalls.
   lab::Background slow({"/bin/sh", "-c",
-                        "(head -c 200000 /dev/zero; sleep 60) | " + std::string(lab::registry::kCurl) +
+                        "(head -c 200000 /dev/zero; sleep 60) | " + std::string(lab::registry_server::kCurl) +
                             " -s -X PATCH -T - " + url(at)});
   ::usleep(700 * 1000);
   std::optional<lab::Outcome> stopped = stop_server();

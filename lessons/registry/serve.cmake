@@ -1,4 +1,4 @@
-# "A registry of your own" (SERVE.md): every step of `pocker registry serve`
+# "A registry of your own" (the last section of README.md): every step of `pocker registry serve`
 # that runs, in one script with stores of its own. Included by this
 # folder's CMakeLists.txt.
 pocker_lesson_test(registry.serve

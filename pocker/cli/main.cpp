@@ -67,14 +67,17 @@ int run_main(int argc, char** argv) {
   const bool control = chosen == "pause" || chosen == "unpause" || chosen == "stats" || chosen == "top" ||
                        chosen == "update";
   const bool build = chosen == "build" || chosen == "commit";
+  const bool distribution =
+      chosen == "pull" || chosen == "push" || chosen == "login" || chosen == "logout";
   const bool image = chosen == "images" || chosen == "rmi" || chosen == "tag" || chosen == "import" ||
                      chosen == "image" || chosen == "history" || chosen == "save" || chosen == "load";
   if (all || (chosen != "run" && chosen != "info" && chosen != "exec" && chosen != "cp" && !control &&
-              !image && !build && chosen != "registry")) {
+              !image && !build && !distribution && chosen != "registry")) {
     add_container_commands(app, globals, handler);
     add_port(app, globals, handler);
   }
   if (all || image) add_image_commands(app, globals, handler);
+  if (all || distribution) add_distribution_commands(app, globals, handler);
   if (all || chosen == "exec") add_exec(app, globals, handler);
   if (all || chosen == "cp") add_cp(app, globals, handler);
   if (all || control) add_control_commands(app, globals, handler);

@@ -11,6 +11,7 @@
 #include "pocker/collect.hpp"
 #include "pocker/fs.hpp"
 #include "pocker/image.hpp"
+#include "pocker/registry.hpp"
 #include "pocker/lifecycle.hpp"
 #include "pocker/parse.hpp"
 #include "pocker/ports.hpp"
@@ -32,6 +33,7 @@ struct RunFlags {
   std::string user;
   std::string rootfs;
   std::optional<std::string> entrypoint;  // set, even to "": replaces the image's
+  std::string pull = "missing";  // --pull: missing (docker's default), always, never
   std::string hostname;
   std::string pid_mode, uts_mode, ipc_mode, network_mode;
   std::optional<std::string> userns;  // unset: the default (host as root, rootless otherwise)
@@ -220,7 +222,19 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
     if (rest.empty()) return user_error("run: an image name is required (try: pocker run busybox)");
     spec.image = rest.front();
     rest.erase(rest.begin());
-    image = TRY(find_image(StoreRoot{globals.root}, spec.image));
+    // A missing image is pulled, as docker does, its progress on stderr
+    // (stdout belongs to the container); --pull never keeps run offline.
+    PullOptions pull;
+    pull.registry.progress_fd = STDERR_FILENO;
+    pull.registry.progress = ::isatty(STDERR_FILENO) ? ProgressMode::kTerminal : ProgressMode::kLines;
+    StoreRoot store{globals.root};
+    if (flags.pull == "never") {
+      image = TRY(find_image(store, spec.image));
+    } else if (flags.pull == "always") {
+      image = TRY(pull_image(store, spec.image, pull));
+    } else {
+      image = TRY(find_or_pull_image(store, spec.image, pull));
+    }
     spec.image_ref = image->name;
     spec.image_digest = image->manifest.digest;
     spec.image_id = image->parsed.config.digest;
@@ -326,6 +340,9 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
   run->add_option("--entrypoint", flags->entrypoint,
                   "run this program instead of the image's entrypoint (\"\" for none)");
   run->add_option("--rootfs", flags->rootfs, "run on this directory instead of an image");
+  run->add_option("--pull", flags->pull,
+                  "missing (the default: pull the image when the store lacks it), always or never")
+      ->check(CLI::IsMember({"missing", "always", "never"}));
   run->add_option("-h,--hostname", flags->hostname, "the container's hostname");
   run->add_option("--pid", flags->pid_mode, "host: share the host's PID namespace")
       ->check(CLI::IsMember({"host", "private"}));
