@@ -15,4 +15,11 @@ inline constexpr const char* kCaps =
     "lessons/network/README.md step 7 (no CAP_NET_ADMIN: the container cannot undo its network)";
 inline constexpr const char* kInput = "lessons/network/README.md step 5 (none, host and bridge: anything else is refused)";
 
+inline constexpr const char* kUser =
+    "lessons/network/README.md step 8 (user networks: a bridge and a subnet each, pocker/src/net/user_network.cpp)";
+inline constexpr const char* kUserInput =
+    "lessons/network/README.md step 8 (network create checks names and subnets before it makes anything)";
+inline constexpr const char* kNames =
+    "lessons/network/README.md step 9 (/etc/hosts, /etc/resolv.conf and the DNS responder: pocker/src/net/dns_*.cpp)";
+
 }  // namespace lab::network

@@ -33,6 +33,7 @@ void add_exec(CLI::App& app, const Globals& globals, Handler& handler);
 void add_cp(CLI::App& app, const Globals& globals, Handler& handler);
 void add_control_commands(CLI::App& app, const Globals& globals, Handler& handler);
 void add_image_commands(CLI::App& app, const Globals& globals, Handler& handler);
+void add_network_commands(CLI::App& app, const Globals& globals, Handler& handler);
 
 /// `inspect` of an image: its id, references, config and layers as JSON.
 Result<std::string> inspect_image(const Globals& globals, const std::string& text);

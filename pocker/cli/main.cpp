@@ -68,13 +68,14 @@ int run_main(int argc, char** argv) {
                        chosen == "update";
   const bool image = chosen == "images" || chosen == "rmi" || chosen == "tag" || chosen == "import";
   if (all || (chosen != "run" && chosen != "info" && chosen != "exec" && chosen != "cp" && !control &&
-              !image)) {
+              !image && chosen != "network")) {
     add_container_commands(app, globals, handler);
   }
   if (all || image) add_image_commands(app, globals, handler);
   if (all || chosen == "exec") add_exec(app, globals, handler);
   if (all || chosen == "cp") add_cp(app, globals, handler);
   if (all || control) add_control_commands(app, globals, handler);
+  if (all || chosen == "network") add_network_commands(app, globals, handler);
 
   try {
     app.parse(argc, argv);
