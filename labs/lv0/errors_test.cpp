@@ -41,8 +41,10 @@ TEST_F(Lv0PockerError, UnknownFlagGives125) {
 }
 
 TEST_F(Lv0PockerError, MissingImageGives125) {
-  // --pull never: run would otherwise ask Docker Hub for it (labs stay on loopback).
-  const lab::Outcome outcome = pocker.run({"run", "--pull", "never", "no-such-image", "true"});
+  // On a registry at a loopback port where nothing listens: a pocker that pulls missing images
+  // (the registry level) fails to reach it, one that does not says it has no such image, and
+  // neither sends traffic off this machine.
+  const lab::Outcome outcome = pocker.run({"run", "127.0.0.1:9/no-such-image", "true"});
   LAB_EXPECT_STATUS(outcome, 125, kOwnErrors);
   LAB_EXPECT_POCKER_ERROR(outcome, "no-such-image", kOwnErrors);
 }

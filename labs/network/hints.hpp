@@ -27,5 +27,11 @@ inline constexpr const char* kPortsInput =
 inline constexpr const char* kPortsCleanup =
     "lessons/network/README.md step 9 (the rules and the bound port live exactly as long as the container: "
     "pocker/src/runtime/container_nat.cpp, collected after kill -9 by the next command)";
+inline constexpr const char* kUser =
+    "lessons/network/README.md step 10 (user networks: a bridge and a subnet each, pocker/src/net/user_network.cpp)";
+inline constexpr const char* kUserInput =
+    "lessons/network/README.md step 10 (network create checks names and subnets before it makes anything)";
+inline constexpr const char* kNames =
+    "lessons/network/README.md step 11 (/etc/hosts, /etc/resolv.conf and the DNS responder: pocker/src/net/dns_*.cpp)";
 
 }  // namespace lab::network

@@ -63,7 +63,7 @@ void expect_refused(const lab::Pocker& pocker, const std::string& mode) {
 // made (a name, a state directory, a lease).
 TEST_F(NetworkInput, UnknownNetworkRefused) { expect_refused(pocker, "nosuchnet"); }
 
-// Catches: `container:NAME` (not supported yet) silently run on another network.
+// Catches: `container:NAME` of a container that does not exist run on another network instead.
 TEST_F(NetworkInput, ContainerModeRefused) { expect_refused(pocker, "container:x"); }
 
 }  // namespace

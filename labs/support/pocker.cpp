@@ -66,6 +66,14 @@ Pocker::~Pocker() {
   std::istringstream ids(ps.out);
   for (std::string id; ids >> id;) rm.push_back(id);
   if (rm.size() > 2) run(std::move(rm), quick);
+  // User networks, after their containers: their bridges and subnets are the host's. Levels
+  // without networks fail `network ls`, and nothing more is asked.
+  const Outcome networks = run({"network", "ls", "-q"}, quick);
+  if (networks.status != 0) return;
+  std::vector<std::string> net_rm{"network", "rm"};
+  std::istringstream net_ids(networks.out);
+  for (std::string id; net_ids >> id;) net_rm.push_back(id);
+  if (net_rm.size() > 2) run(std::move(net_rm), quick);
 }
 
 }  // namespace lab

@@ -42,6 +42,7 @@ void add_filesystem_commands(CLI::App& app, const Globals& globals, Handler& han
 void add_archive_commands(CLI::App& app, const Globals& globals, Handler& handler);
 void add_build_commands(CLI::App& app, const Globals& globals, Handler& handler);
 void add_distribution_commands(CLI::App& app, const Globals& globals, Handler& handler);
+void add_network_commands(CLI::App& app, const Globals& globals, Handler& handler);
 
 /// `inspect` of an image: its id, references, config and layers as JSON.
 Result<std::string> inspect_image(const Globals& globals, const std::string& text);

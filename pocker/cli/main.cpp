@@ -72,7 +72,8 @@ int run_main(int argc, char** argv) {
   const bool image = chosen == "images" || chosen == "rmi" || chosen == "tag" || chosen == "import" ||
                      chosen == "image" || chosen == "history" || chosen == "save" || chosen == "load";
   if (all || (chosen != "run" && chosen != "info" && chosen != "exec" && chosen != "cp" && !control &&
-              !image && !build && !distribution && chosen != "registry")) {
+              !image && !build && !distribution && chosen != "registry" &&
+              chosen != "network")) {
     add_container_commands(app, globals, handler);
     add_port(app, globals, handler);
   }
@@ -83,6 +84,7 @@ int run_main(int argc, char** argv) {
   if (all || control) add_control_commands(app, globals, handler);
   if (all || chosen == "registry") add_registry_commands(app, globals, handler);
   if (all || build) add_build_commands(app, globals, handler);
+  if (all || chosen == "network") add_network_commands(app, globals, handler);
 
   try {
     app.parse(argc, argv);

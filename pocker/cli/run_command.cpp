@@ -13,10 +13,12 @@
 #include "pocker/image.hpp"
 #include "pocker/registry.hpp"
 #include "pocker/lifecycle.hpp"
+#include "pocker/names.hpp"
 #include "pocker/parse.hpp"
 #include "pocker/ports.hpp"
 #include "pocker/runtime.hpp"
 #include "pocker/spec.hpp"
+#include "pocker/user_network.hpp"
 
 extern char** environ;
 
@@ -36,6 +38,8 @@ struct RunFlags {
   std::string pull = "missing";  // --pull: missing (docker's default), always, never
   std::string hostname;
   std::string pid_mode, uts_mode, ipc_mode, network_mode;
+  std::string ip;
+  std::vector<std::string> aliases, add_hosts, dns;
   std::optional<std::string> userns;  // unset: the default (host as root, rootless otherwise)
   bool no_pivot = false;
   bool detach = false;
@@ -102,25 +106,67 @@ Result<MountSpec> parse_volume(const std::string& text) {
   return MountSpec{source, parts[1], "bind", read_only};
 }
 
-// --network: none, host or bridge. As docker, the default is bridge; a
-// rootless pocker has no bridge (it needs root), so its default is none.
-Result<void> apply_network(const std::string& given, ContainerSpec& spec) {
+// --network: none, host, bridge, a user network or container:C. As
+// docker, the default is bridge; a rootless pocker has no bridge (it needs
+// root), so its default is none.
+Result<void> apply_network(const RunFlags& flags, const Globals& globals, ContainerSpec& spec) {
   bool root = ::geteuid() == 0;
+  const std::string& given = flags.network_mode;
   std::string mode = given.empty() ? (root ? "bridge" : "none") : given;
-  if (mode.rfind("container:", 0) == 0) {
-    return user_error("--network {}: sharing another container's network is not supported yet "
-                      "(use none, host or bridge)", mode);
-  }
-  if (mode != "none" && mode != "host" && mode != "bridge") {
-    return user_error("--network {}: user-defined networks are not supported yet "
-                      "(use none, host or bridge)", mode);
+  bool builtin = mode == "none" || mode == "host" || mode == "bridge";
+  if (!builtin && !root) {
+    return user_error("--network {}: user networks and container: need root, and this pocker is rootless "
+                      "(use none or host)", mode);
   }
   if (mode == "bridge" && !root) {
     return user_error("--network bridge: a bridge needs root, and this pocker is rootless "
                       "(use none or host)");
   }
-  spec.network = mode;
   spec.namespaces.net = mode != "host";
+  if (mode.rfind("container:", 0) == 0) {
+    // Its network namespace, joined at start: no namespace of our own.
+    StateStore store(globals.root);
+    std::string other = TRY_CTX(store.resolve(mode.substr(10)), "--network " + mode);
+    ContainerState state = TRY(store.load(other));
+    if (state.status != "running") {
+      return user_error("--network {}: container {} is not running", mode, state.name);
+    }
+    spec.network = "container:" + other;
+    spec.network_id = other;
+    spec.namespaces.net = false;
+    if (!flags.ip.empty() || !flags.aliases.empty() || !flags.dns.empty() || !flags.add_hosts.empty() ||
+        !flags.hostname.empty()) {
+      return user_error("--network {}: --ip, --network-alias, --dns, --add-host and -h belong to "
+                        "that container's network, not this one", mode);
+    }
+  } else if (!builtin) {
+    UserNetwork network = TRY_CTX(NetworkStore(globals.root).find(mode), "--network " + mode);
+    spec.network = network.name;
+    spec.network_id = network.id;
+    if (!flags.ip.empty()) {
+      Ipv4 ip = TRY(parse_ipv4(flags.ip));
+      if (!network.subnet.contains(ip) || ip == network.subnet.network() ||
+          ip == network.subnet.broadcast() || ip == network.gateway) {
+        return user_error("--ip {}: not a free host address of network {} ({}, gateway {})", flags.ip,
+                          network.name, to_string(network.subnet), to_string(network.gateway));
+      }
+      spec.ip = flags.ip;
+    }
+  } else {
+    spec.network = mode;
+  }
+  if (spec.network_id.empty() && (!flags.ip.empty() || !flags.aliases.empty())) {
+    return user_error("--ip and --network-alias need a user network (pocker network create)");
+  }
+  for (const std::string& alias : flags.aliases) TRY(check_host_name(alias, "--network-alias"));
+  spec.aliases = flags.aliases;
+  for (const std::string& entry : flags.add_hosts) TRY(parse_add_host(entry));
+  spec.extra_hosts = flags.add_hosts;
+  for (const std::string& server : flags.dns) {
+    auto ip = parse_ipv4(server);
+    if (!ip) return user_error("--dns {}: {}", server, ip.error().message());
+  }
+  spec.dns = flags.dns;
   return ok();
 }
 
@@ -270,7 +316,7 @@ Result<ContainerSpec> make_spec(const RunFlags& flags, std::vector<std::string> 
   spec.namespaces.pid = flags.pid_mode != "host";
   spec.namespaces.uts = flags.uts_mode != "host";
   spec.namespaces.ipc = flags.ipc_mode != "host";
-  TRY(apply_network(flags.network_mode, spec));
+  TRY(apply_network(flags, globals, spec));
   spec.ports = TRY(make_ports(flags, image ? &image->config : nullptr, spec.network));
   if (!spec.namespaces.uts && !flags.hostname.empty()) {
     return user_error("run: -h/--hostname cannot be used with --uts host");
@@ -352,13 +398,21 @@ void add_run(CLI::App& app, const Globals& globals, Handler& handler) {
       ->check(CLI::IsMember({"host", "private"}));
   run->add_option("--network,--net", flags->network_mode,
                   "bridge (the default: eth0 on pocker0, 172.29.0.0/16; rootless: none), "
-                  "none (only lo) or host");
+                  "none (only lo), host, NAME (a network of `pocker network create`) or container:C "
+                  "(share C's network namespace)");
   run->add_option("-p,--publish", flags->publish,
                   "publish a container port on the host: [IP:]HOST:CONTAINER[/tcp|udp], or "
                   "[IP:]CONTAINER for a port the kernel chooses (bridge network)")
       ->allow_extra_args(false);
   run->add_flag("-P,--publish-all", flags->publish_all,
                 "publish every port the image exposes on ports the kernel chooses");
+  run->add_option("--ip", flags->ip, "the container's address on its user network (default: the lowest free one)");
+  run->add_option("--network-alias", flags->aliases, "another name the container answers to on its user network")
+      ->allow_extra_args(false);
+  run->add_option("--add-host", flags->add_hosts, "add NAME:IP to the container's /etc/hosts")
+      ->allow_extra_args(false);
+  run->add_option("--dns", flags->dns, "a resolver for the container's /etc/resolv.conf (replaces the default)")
+      ->allow_extra_args(false);
   run->add_option("--userns", flags->userns,
                   "as root: host (the default), remap (the range of user pocker in /etc/subuid) "
                   "or UID:COUNT, the host ids of root and the users inside");

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "pocker/error.hpp"
@@ -33,6 +34,14 @@ struct BridgeNetwork {
   /// No way out (`network create --internal`): no masquerade, and the host
   /// is not asked to forward (pocker/nat.hpp).
   bool internal = false;
+  std::string id;  ///< a user network's id (names its veths); empty: the default network
+};
+
+/// How one container joins a network (bridge_attach()).
+struct AttachOptions {
+  std::string interface = "eth0";  ///< the container's end (eth1... for `network connect`)
+  std::optional<Ipv4> address;     ///< `--ip`: exactly this address, else the lowest free one
+  bool default_route = true;       ///< false: --internal, or not the container's first network
 };
 
 /// Where the default network keeps its leases: one directory for the
@@ -55,6 +64,10 @@ struct BridgeAttachment {
 /// collection pass finds the veth of a container killed mid-set-up.
 /// The id must start with 12 lower-case hex digits.
 Result<std::string> veth_name(const std::string& container_id);
+/// The same on a user network (`network_id` not empty): `pv` and 12 hex
+/// digits of a hash of both ids, since a container may be on several
+/// networks and each needs a veth of its own.
+Result<std::string> veth_name(const std::string& container_id, const std::string& network_id);
 
 /// Parent side, after clone: connects the container whose network
 /// namespace is `netns_fd` (/proc/PID/ns/net) to `network`, creating the
@@ -63,8 +76,11 @@ Result<std::string> veth_name(const std::string& container_id);
 /// every step taken is undone: the lease freed, the veth deleted. A veth
 /// of the same name that still exists (the container's last run, whose
 /// namespace died a moment ago) is deleted and the pair made again, once.
+/// `options` names the container's interface, its address (`--ip`) and
+/// whether it gets the default route.
 Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& network,
-                                       const std::string& container_id, int netns_fd);
+                                       const std::string& container_id, int netns_fd,
+                                       const AttachOptions& options = {});
 
 /// Undoes bridge_attach() for `container_id`: deletes the veth (both ends)
 /// and frees the container's leases. Parts already gone are not errors,

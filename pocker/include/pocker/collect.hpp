@@ -60,4 +60,8 @@ Result<AutoRemoveLock> lock_autoremove(const StateStore& store, const std::strin
 /// one open and flock(2) per `--rm` container and per lease.
 void collect_orphans(StateStore& store);
 
+/// Whether container `id` (of any store) still has a live process, by its
+/// cgroup; true when that cannot be told, so nothing in use is freed.
+bool container_has_processes(const std::string& id);
+
 }  // namespace pocker

@@ -45,8 +45,9 @@ class Ipam {
   /// (LOCK_EX), from the moment it is made: collect() never frees it while
   /// that descriptor lives.
   Result<Ipv4> allocate(const std::string& container_id, Fd* hold = nullptr);
-  /// Leases exactly `address` (`--ip`); EEXIST if it is taken.
-  Result<void> reserve(Ipv4 address, const std::string& container_id);
+  /// Leases exactly `address` (`--ip`); EEXIST if it is taken. `hold` as
+  /// for allocate().
+  Result<void> reserve(Ipv4 address, const std::string& container_id, Fd* hold = nullptr);
   /// Frees `address`. Freeing an address that is not leased is not an
   /// error: teardown runs on every exit path, after a collect too.
   Result<void> release(Ipv4 address);

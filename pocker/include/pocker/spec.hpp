@@ -40,7 +40,7 @@ inline constexpr const char* kDefaultPath =
 struct MountSpec {
   std::string source;  ///< host path for a bind; unused for tmpfs
   std::string target;  ///< absolute path inside the container
-  std::string type;    ///< "bind" or "tmpfs"
+  std::string type;    ///< "bind", "tmpfs", or "generated" (a file pocker made, like /etc/hosts: bound if it exists)
   bool read_only = false;  ///< `:ro`: mounted read-only
 };
 
@@ -65,6 +65,14 @@ struct ContainerSpec {
   /// -p and -P: the ports published on the host (bridge networks only);
   /// a host port of 0 is chosen at each start.
   std::vector<PortMapping> ports;
+  /// A user network's id (`--network NAME`, whose name is `network`), or
+  /// with `--network container:C` (`network` is `container:<C's id>`) C's
+  /// id; empty otherwise.
+  std::string network_id;
+  std::string ip;                         ///< --ip on a user network; empty: the lowest free address
+  std::vector<std::string> aliases;       ///< --network-alias: more names on a user network
+  std::vector<std::string> extra_hosts;   ///< --add-host NAME:IP, checked
+  std::vector<std::string> dns;           ///< --dns: the resolvers in /etc/resolv.conf
   std::string userns;          ///< --userns as given (`host`, `remap`, `UID:COUNT`); empty if not
   std::vector<IdMap> uid_map;  ///< root with --userns: the uid map to write; empty when rootless
   std::vector<IdMap> gid_map;  ///< the same for gids (rootless maps are made at start)

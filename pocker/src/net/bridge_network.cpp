@@ -43,13 +43,15 @@ Result<void> ensure_bridge(Netlink& host, const BridgeNetwork& network) {
 
 // Interfaces inside the container's namespace, through a socket opened
 // there: the process itself never enters it.
-Result<void> configure_inside(int netns_fd, const Ipv4Net& address, Ipv4 gateway) {
+Result<void> configure_inside(int netns_fd, const std::string& interface, const Ipv4Net& address,
+                              const std::optional<Ipv4>& gateway) {
   Netlink inside = TRY(Netlink::open_in(netns_fd));
   TRY(inside.set_up("lo"));
-  TRY(inside.add_address("eth0", address));
+  TRY(inside.add_address(interface, address));
   // Up before the route: the kernel refuses a gateway it cannot reach.
-  TRY(inside.set_up("eth0"));
-  return inside.add_default_route(gateway);
+  TRY(inside.set_up(interface));
+  if (!gateway) return ok();  // --internal, or a second network: its subnet is enough
+  return inside.add_default_route(*gateway);
 }
 // handout(network.bridge) end
 
@@ -65,9 +67,23 @@ Result<std::string> veth_name(const std::string& container_id) {
   return "pk" + container_id.substr(0, kIdPart);
 }
 
+Result<std::string> veth_name(const std::string& container_id, const std::string& network_id) {
+  if (network_id.empty()) return veth_name(container_id);
+  TRY(veth_name(container_id));  // the same check of the id
+  // FNV-1a, 64 bits, of both ids; 48 of them in the name. A container has
+  // one veth per network, so the name must depend on both.
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (char c : container_id + "/" + network_id) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return fmt::format("pv{:012x}", hash >> 16);
+}
+
 Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& network,
-                                       const std::string& container_id, int netns_fd) {
-  std::string veth = TRY(veth_name(container_id));
+                                       const std::string& container_id, int netns_fd,
+                                       const AttachOptions& options) {
+  std::string veth = TRY(veth_name(container_id, network.id));
   // handout(network.bridge) begin: connect the container: lease an address (held), make sure the bridge is up, one RTM_NEWLINK for the veth pair (eth0 born inside, our end on the bridge), hairpin and up our end, then configure_inside; every step undone if a later one fails
   std::string what =
       fmt::format("connect container {} to bridge {}", container_id.substr(0, 12), network.bridge);
@@ -79,13 +95,19 @@ Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& netwo
   //    Held while the attachment lives: a collector then knows its
   //    container is not gone (pocker/ipam.hpp).
   Fd lease;
-  Ipv4 address = TRY_CTX(ipam.allocate(container_id, &lease), what);
+  Ipv4 address;
+  if (options.address) {
+    TRY_CTX(ipam.reserve(*options.address, container_id, &lease), what);
+    address = *options.address;
+  } else {
+    address = TRY_CTX(ipam.allocate(container_id, &lease), what);
+  }
   undo.push([&ipam, address] { (void)ipam.release(address); });
   // 2. The bridge, shared: never undone here (bridge_remove()).
   TRY_CTX(ensure_bridge(host, network), what);
   int master = TRY_CTX(host.link_index(network.bridge), what);
   // 3. The veth, one request: our end on the bridge, eth0 born inside.
-  VethPair pair{veth, "eth0", netns_fd, master};
+  VethPair pair{veth, options.interface, netns_fd, master};
   auto made = host.create_veth(pair);
   if (!made && made.error().err() == EEXIST) {
     // The same name as a run of this container that just ended (`start`
@@ -105,7 +127,9 @@ Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& netwo
   TRY_CTX(host.set_up(veth), what);
   // 5. Inside: lo, the address, eth0 up, the default route.
   Ipv4Net with_prefix{address, network.subnet.prefix};
-  TRY_CTX(configure_inside(netns_fd, with_prefix, network.gateway), what);
+  std::optional<Ipv4> route;
+  if (options.default_route) route = network.gateway;
+  TRY_CTX(configure_inside(netns_fd, options.interface, with_prefix, route), what);
 
   undo.dismiss();
   trace("bridge {}: {} has {} via {}", network.bridge, veth, to_string(with_prefix),
@@ -114,6 +138,7 @@ Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& netwo
   // handout(network.bridge) stub:
   // (void)host;
   // (void)netns_fd;
+  // (void)options;
   // trace("bridge {}: not connected, network.bridge is not done yet: the container has only lo",
   //       network.bridge);
   // return BridgeAttachment{veth, {}, network.gateway, {}};
@@ -121,7 +146,7 @@ Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& netwo
 }
 
 Result<void> bridge_detach(Netlink& host, const BridgeNetwork& network, const std::string& container_id) {
-  std::string veth = TRY(veth_name(container_id));
+  std::string veth = TRY(veth_name(container_id, network.id));
   std::string what =
       fmt::format("disconnect container {} from bridge {}", container_id.substr(0, 12), network.bridge);
   // Deleting one end deletes both. ENODEV: the namespace died first and

@@ -113,7 +113,7 @@ Result<Ipv4> Ipam::allocate(const std::string& container_id, Fd* hold) {
   return errno_error(ENOSPC, "no free address in {}", to_string(subnet_));
 }
 
-Result<void> Ipam::reserve(Ipv4 address, const std::string& container_id) {
+Result<void> Ipam::reserve(Ipv4 address, const std::string& container_id, Fd* hold) {
   std::string name = to_string(address);
   if (!subnet_.contains(address)) {
     return user_error("address {} is not in subnet {}", name, to_string(subnet_));
@@ -122,8 +122,15 @@ Result<void> Ipam::reserve(Ipv4 address, const std::string& container_id) {
     return user_error("address {} is the network, broadcast or gateway address of {}", name,
                       to_string(subnet_));
   }
+  if (subnet_.prefix > 30) {
+    return user_error("subnet {} is too small: want /30 or larger", to_string(subnet_));
+  }
   Fd dir = TRY(lock_dir(dir_, LOCK_EX));
-  return take(address, container_id, dir.get(), nullptr);
+  auto taken = take(address, container_id, dir.get(), hold);
+  if (!taken && taken.error().err() == EEXIST) {
+    return errno_error(EEXIST, "address {} is already in use on {}", name, to_string(subnet_));
+  }
+  return taken;
 }
 
 Result<void> Ipam::release(Ipv4 address) {

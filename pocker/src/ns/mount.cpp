@@ -142,10 +142,12 @@ Result<void> pivot_into(const std::string& root) {
 
 Result<void> enter_root(const RootPlan& plan, Fd image) {
   TRY(make_mounts_private());
-  if (!plan.scratch.empty()) TRY(mount_scratch(plan));
   // Volumes first: with --userns, the steps after the root mount run as
-  // the mapped root, which may not walk into root-only host directories.
+  // the mapped root, which may not walk into root-only host directories;
+  // and before the scratch tmpfs, which hides the state directory where
+  // pocker wrote the container's /etc/hosts.
   auto sources = TRY(open_mount_sources(plan.mounts));
+  if (!plan.scratch.empty()) TRY(mount_scratch(plan));
   std::string root = plan.target;
   if (plan.idmapped) {
     TRY(mount_idmapped_root(plan, std::move(image)));

@@ -25,7 +25,12 @@ namespace pocker {
 Result<std::vector<Fd>> open_mount_sources(const std::vector<MountSpec>& mounts) {
   std::vector<Fd> sources;
   for (const auto& m : mounts) {
-    if (m.type != "bind" && m.type != "volume") {
+    if (m.type != "bind" && m.type != "volume" && m.type != "generated") {
+      sources.emplace_back();
+      continue;
+    }
+    // A file pocker makes (/etc/hosts): bound when it was made.
+    if (m.type == "generated" && ::access(m.source.c_str(), F_OK) < 0) {
       sources.emplace_back();
       continue;
     }
@@ -61,6 +66,7 @@ Result<void> mount_user_mounts(const std::vector<MountSpec>& mounts, const std::
       TRY(mount_fs("tmpfs", m.target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"));
       continue;
     }
+    if (!sources[i]) continue;  // a generated file that was not made
     struct stat st;
     if (::fstat(sources[i].get(), &st) < 0) return sys_error("stat volume source {}", m.source);
     TRY(make_mount_point(m.target, !S_ISDIR(st.st_mode)));

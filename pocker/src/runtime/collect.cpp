@@ -101,11 +101,17 @@ void sweep_removed(const StateStore& store) {
 
 }  // namespace
 
+bool container_has_processes(const std::string& id) {
+  auto busy = container_cgroup_busy(id);
+  return !busy || busy.value();
+}
+
 void collect_orphans(StateStore& store) {
   sweep_removed(store);
   // Host-wide, not per store: the bridge's leases (container_network.hpp).
   collect_network_leases();
   collect_nat_rules();
+  collect_user_networks();
   std::string dir = store.root() + "/autoremove";
   DIR* d = ::opendir(dir.c_str());
   if (!d) return;  // no --rm container ever ran under this root

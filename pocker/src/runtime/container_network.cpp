@@ -7,7 +7,13 @@
 #include <unistd.h>
 
 #include "container_cgroup.hpp"
+#include "start_protocol.hpp"
+#include "pocker/dns.hpp"
+#include "pocker/fs.hpp"
 #include "pocker/ipam.hpp"
+#include "pocker/names.hpp"
+#include "pocker/state.hpp"
+#include "pocker/user_network.hpp"
 #include "pocker/trace.hpp"
 
 namespace pocker {
@@ -19,7 +25,9 @@ BridgeNetwork default_bridge_network() {
 }
 
 Result<void> ContainerNetwork::attach(const ContainerSpec& spec, pid_t pid) {
-  if (spec.network != "bridge") return ok();
+  if (spec.network == "none" || spec.network == "host" || spec.network.rfind("container:", 0) == 0) {
+    return ok();
+  }
   // By the namespace's file, not the pid: the socket made inside it stays
   // in it whatever the process does next.
   std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
@@ -36,8 +44,19 @@ Result<void> ContainerNetwork::attach(const ContainerSpec& spec, pid_t pid) {
     return ok();
   }
   Netlink host = TRY_CTX(Netlink::open(), "network");
-  network_ = default_bridge_network();
-  BridgeAttachment attached = TRY(bridge_attach(host, network_, spec.id, netns.get()));
+  AttachOptions options;
+  std::optional<UserNetwork> user;
+  if (spec.network == "bridge") {
+    network_ = default_bridge_network();
+  } else {
+    user = TRY_CTX(load_network(spec.network_id), fmt::format("network {}", spec.network));
+    network_ = user->bridge_network();
+    network_.internal = user->internal;  // no masquerade either (pocker/nat.hpp)
+    // --internal: no way out, so no default route (and no masquerade).
+    options.default_route = !user->internal;
+    if (!spec.ip.empty()) options.address = TRY(parse_ipv4(spec.ip));
+  }
+  BridgeAttachment attached = TRY(bridge_attach(host, network_, spec.id, netns.get(), options));
   // No address: bridge_attach is a stub (the handout's network.bridge step).
   if (attached.address.address.value != 0) {
     address_.ip = to_string(attached.address.address);
@@ -45,18 +64,89 @@ Result<void> ContainerNetwork::attach(const ContainerSpec& spec, pid_t pid) {
     address_.prefix_len = attached.address.prefix;
   }
   attachment_ = std::move(attached);
+  if (user && !address_.ip.empty()) {
+    // The names the responder answers with this address: the container's
+    // name, its hostname and its aliases (one line, words).
+    std::string words = spec.name + " " + (spec.hostname.empty() ? spec.id.substr(0, 12) : spec.hostname);
+    for (const std::string& alias : spec.aliases) words += " " + alias;
+    names_file_ = user->host_dir() + "/names/" + spec.id;
+    TRY_CTX(write_file_atomic(names_file_, words + "\n"), "network " + user->name);
+    TRY_CTX(ensure_dns_responder(*user, {"pocker", "network", "dns-serve", user->id}),
+            "network " + user->name);
+    nameserver_ = user->gateway;
+  }
   return ok();
 }
 
 ContainerNetwork::~ContainerNetwork() {
+  if (!names_file_.empty()) ::unlink(names_file_.c_str());
   if (!attachment_ || address_.ip.empty()) return;
-  BridgeNetwork network = default_bridge_network();
-  Ipam ipam(network.lease_dir, network.subnet, network.gateway);
+  Ipam ipam(network_.lease_dir, network_.subnet, network_.gateway);
   // Released while still held: no collector can free it in between, and
   // the address is ours, so no one else's lease is removed.
   if (auto released = ipam.release(attachment_->address.address); !released) {
     trace("release the container's address: {}", released.error().message());
   }
+}
+
+std::string etc_files_dir(const ContainerSpec& spec) {
+  if (spec.network == "host") return "";
+  if (spec.network.rfind("container:", 0) == 0) {
+    std::string containers = spec.state_dir.substr(0, spec.state_dir.rfind('/'));
+    return containers + "/" + spec.network_id + "/etc";
+  }
+  return spec.state_dir + "/etc";
+}
+
+Result<void> write_etc_files(const ContainerSpec& spec, const ContainerAddress& address,
+                             std::optional<Ipv4> nameserver) {
+  // handout(network.names) begin: write hosts, hostname and resolv.conf for the container into its state directory (the child binds them over the image's /etc files)
+  if (spec.network == "host" || spec.network.rfind("container:", 0) == 0) return ok();
+  std::string dir = etc_files_dir(spec);
+  TRY(make_dirs(dir, 0755));
+  HostsFile hosts;
+  hosts.hostname = spec.hostname.empty() ? spec.id.substr(0, 12) : spec.hostname;
+  hosts.names.push_back(spec.name);
+  hosts.names.insert(hosts.names.end(), spec.aliases.begin(), spec.aliases.end());
+  if (!address.ip.empty()) hosts.address = TRY(parse_ipv4(address.ip));
+  for (const std::string& entry : spec.extra_hosts) hosts.extra.push_back(TRY(parse_add_host(entry)));
+  std::vector<Ipv4> dns;
+  for (const std::string& server : spec.dns) dns.push_back(TRY(parse_ipv4(server)));
+  auto host_resolv = read_file("/etc/resolv.conf");
+  TRY(write_file_atomic(dir + "/hosts", hosts_file_text(hosts)));
+  TRY(write_file_atomic(dir + "/hostname", hosts.hostname + "\n"));
+  TRY(write_file_atomic(dir + "/resolv.conf",
+                        resolv_conf_text(dns, nameserver, host_resolv ? host_resolv.value() : "")));
+  trace("wrote {}/hosts, hostname and resolv.conf{}", dir,
+        nameserver ? " (nameserver " + to_string(*nameserver) + ": the network's DNS responder)" : "");
+  return ok();
+  // handout(network.names) stub:
+  // (void)spec;
+  // (void)address;
+  // (void)nameserver;
+  // return ok();
+  // handout(network.names) end
+}
+
+Result<Fd> open_shared_netns(const ContainerSpec& spec) {
+  std::string other = spec.network_id;
+  StateStore store(store_root_of(spec));
+  ContainerState state = TRY(store.load(other));
+  if (state.status != "running" || state.pid <= 0) {
+    return user_error("--network container:{}: that container is not running", state.name);
+  }
+  std::string path = "/proc/" + std::to_string(state.pid) + "/ns/net";
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return sys_error("--network container:{}: open {}", state.name, path);
+  trace("open {} (the network namespace of container {}) = {}", path, state.name, fd.get());
+  return fd;
+}
+
+void collect_user_networks() {
+  collect_networks([](const std::string& id) {
+    auto busy = container_cgroup_busy(id);
+    return !busy || busy.value();
+  });
 }
 
 void collect_network_leases() {

@@ -12,6 +12,7 @@
 //  6. wait, turn the status into pocker's exit code, and clean up
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,7 +48,13 @@ RootPlan make_root_plan(const ContainerSpec& spec) {
   // Maps in the spec come from root's --userns (rootless maps are made at
   // start): the image then belongs to host root, outside the map.
   plan.idmapped = spec.namespaces.user && !spec.uid_map.empty();
-  plan.mounts = spec.mounts;
+  // The generated /etc files first, so that a -v onto one of them wins.
+  if (std::string etc = etc_files_dir(spec); !etc.empty()) {
+    for (const char* file : {"hosts", "hostname", "resolv.conf"}) {
+      plan.mounts.push_back(MountSpec{etc + "/" + file, std::string("/etc/") + file, "generated", false});
+    }
+  }
+  plan.mounts.insert(plan.mounts.end(), spec.mounts.begin(), spec.mounts.end());
   plan.read_only = spec.read_only;
   plan.privileged = spec.security.privileged;
   plan.devices = spec.security.devices;
@@ -72,7 +79,13 @@ RootPlan make_root_plan(const ContainerSpec& spec) {
 // Everything the child does before exec, in order. Each step belongs to
 // one namespace module; the comments say why the order is what it is.
 Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan, Fd image,
-                           const SeccompProgram& seccomp) {
+                           const SeccompProgram& seccomp, int shared_netns) {
+  // --network container:C: C's network namespace, before anything that
+  // looks at the network (/sys shows its interfaces).
+  if (shared_netns >= 0) {
+    if (::setns(shared_netns, CLONE_NEWNET) < 0) return sys_error("setns to the network of {}", spec.network);
+    trace("setns(net of {}) = ok", spec.network);
+  }
   // After kGo we are in our cgroup (clone3 put us there, we joined it
   // ourselves, or the parent did): unsharing now makes it our view's root.
   if (spec.namespaces.cgroup) TRY(cgroupns_enter());
@@ -91,7 +104,7 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan, Fd i
 
 [[noreturn]] void child_main(const ContainerSpec& spec, const RootPlan& plan,
                              const SeccompProgram& seccomp, const OutputPipes& output,
-                             const SyncEnd& sync) {
+                             const SyncEnd& sync, int shared_netns) {
   reset_signals_in_child();
   Fd image;  // with root's --userns, kGo brings the idmapped image
   auto go = sync.recv(&image);
@@ -112,7 +125,7 @@ Result<void> prepare_child(const ContainerSpec& spec, const RootPlan& plan, Fd i
       ::_exit(kExitPockerFailed);
     }
   }
-  if (auto prepared = prepare_child(spec, plan, std::move(image), seccomp); !prepared) {
+  if (auto prepared = prepare_child(spec, plan, std::move(image), seccomp, shared_netns); !prepared) {
     sync.send_error(SyncStage::kSetup, prepared.error());
     ::_exit(kExitPockerFailed);
   }
@@ -169,6 +182,8 @@ Result<std::optional<SyncMessage>> start_child(const ContainerSpec& spec, const 
   // With the container's address known: masquerade, DNAT and the
   // forwarder (whose threads may start now: the clone is behind us).
   TRY(nat.attach(spec, network, child.pid()));
+  // Now that the address is known; the child binds them after kGo.
+  TRY_CTX(write_etc_files(spec, network.address(), network.nameserver()), "names");
   if (plan.idmapped) {
     // Only now: the view is made through the child's namespace and its map.
     Fd image = TRY_CTX(make_idmapped_tree(plan.overlay ? plan.dirs.lowers.front() : plan.source,
@@ -213,6 +228,8 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
   OutputPipes output;  // with -t the pty carries the output instead
   if (!spec.process.terminal) output = TRY_CTX(make_output_pipes(), "prepare container");
   auto sync = TRY(make_sync_pair());
+  Fd shared_netns;  // --network container:C
+  if (spec.network.rfind("container:", 0) == 0) shared_netns = TRY(open_shared_netns(spec));
   ForwardedSignalsBlocked blocked;
   CloneOptions options;
   options.flags = clone_flags(spec.namespaces);
@@ -224,7 +241,7 @@ Result<RunOutcome> run_container(const ContainerSpec& spec, const RunHooks& hook
     // kernel's signal even reaches a PID namespace's init.)
     die_with_parent(sync.child);
     cgroup.join_in_child(sync.child);  // cgroup v1: the child moves itself in
-    child_main(spec, plan, seccomp, output, sync.child);
+    child_main(spec, plan, seccomp, output, sync.child, shared_netns ? shared_netns.get() : -1);
   }));
   sync.child.close();
   close_container_ends(output);

@@ -119,6 +119,12 @@ std::string spec_to_json(const ContainerSpec& spec) {
         {"cgroup", spec.namespaces.cgroup},
         {"user", spec.namespaces.user}}},
       {"network", spec.network},
+      {"net",
+       {{"network_id", spec.network_id},
+        {"ip", spec.ip},
+        {"aliases", spec.aliases},
+        {"extra_hosts", spec.extra_hosts},
+        {"dns", spec.dns}}},
       {"resources", json::object()},
       {"no_pivot", spec.no_pivot},
       {"remove", spec.remove},
@@ -184,6 +190,14 @@ Result<ContainerSpec> spec_from_json(const std::string& text) {
     // Written before the bridge existed: `none` or `host`, as the namespace says.
     spec.network = j.value("network", spec.namespaces.net ? "none" : "host");
     spec.ports = TRY(ports_from_json(j.value("ports", json::array())));
+    if (j.contains("net")) {
+      const auto& net = j["net"];
+      spec.network_id = net.value("network_id", "");
+      spec.ip = net.value("ip", "");
+      spec.aliases = net.value("aliases", std::vector<std::string>{});
+      spec.extra_hosts = net.value("extra_hosts", std::vector<std::string>{});
+      spec.dns = net.value("dns", std::vector<std::string>{});
+    }
     const auto& r = j.at("resources");
     if (r.contains("cpus")) spec.resources.cpus = r["cpus"].get<double>();
     if (r.contains("memory")) spec.resources.memory = json_integer<uint64_t>(r["memory"]);
