@@ -103,7 +103,7 @@ Result<void> connect(const Globals& globals, const std::string& net_ref, const s
   Fd netns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!netns) return sys_error("open {}", path);
   Netlink inside = TRY(Netlink::open_in(netns.get()));
-  AttachOptions options;
+  BridgeAttachOptions options;
   options.interface = TRY(free_interface(inside));
   options.default_route = false;  // the container keeps the route of its first network
   if (!ip.empty()) options.address = TRY(parse_ipv4(ip));

@@ -38,7 +38,7 @@ struct BridgeNetwork {
 };
 
 /// How one container joins a network (bridge_attach()).
-struct AttachOptions {
+struct BridgeAttachOptions {
   std::string interface = "eth0";  ///< the container's end (eth1... for `network connect`)
   std::optional<Ipv4> address;     ///< `--ip`: exactly this address, else the lowest free one
   bool default_route = true;       ///< false: --internal, or not the container's first network
@@ -80,7 +80,7 @@ Result<std::string> veth_name(const std::string& container_id, const std::string
 /// whether it gets the default route.
 Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& network,
                                        const std::string& container_id, int netns_fd,
-                                       const AttachOptions& options = {});
+                                       const BridgeAttachOptions& options = {});
 
 /// Undoes bridge_attach() for `container_id`: deletes the veth (both ends)
 /// and frees the container's leases. Parts already gone are not errors,

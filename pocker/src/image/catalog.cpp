@@ -154,7 +154,16 @@ Result<void> apply_change(std::string_view text, ImageDefaults& defaults) {
         if (!item.is_string()) return user_error("--change \"{}\": not a JSON array of strings", text);
         paths.push_back(item.get<std::string>());
       }
-    } else if (word == "EXPOSE") {
+    } else {
+      paths.push_back(rest);
+    }
+    for (const auto& path : paths) {
+      if (path.empty() || path[0] != '/' || path.find("..") != std::string::npos) {
+        return user_error("--change \"{}\": VOLUME {} must be an absolute path without ..", text, path);
+      }
+      defaults.volumes.push_back(path);
+    }
+  } else if (word == "EXPOSE") {
     // `EXPOSE 80 53/udp`: each word PORT[/PROTO], checked as an image
     // config's key is (a bare port is tcp).
     size_t at = 0;

@@ -82,7 +82,7 @@ Result<std::string> veth_name(const std::string& container_id, const std::string
 
 Result<BridgeAttachment> bridge_attach(Netlink& host, const BridgeNetwork& network,
                                        const std::string& container_id, int netns_fd,
-                                       const AttachOptions& options) {
+                                       const BridgeAttachOptions& options) {
   std::string veth = TRY(veth_name(container_id, network.id));
   // handout(network.bridge) begin: connect the container: lease an address (held), make sure the bridge is up, one RTM_NEWLINK for the veth pair (eth0 born inside, our end on the bridge), hairpin and up our end, then configure_inside; every step undone if a later one fails
   std::string what =

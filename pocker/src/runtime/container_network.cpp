@@ -44,7 +44,7 @@ Result<void> ContainerNetwork::attach(const ContainerSpec& spec, pid_t pid) {
     return ok();
   }
   Netlink host = TRY_CTX(Netlink::open(), "network");
-  AttachOptions options;
+  BridgeAttachOptions options;
   std::optional<UserNetwork> user;
   if (spec.network == "bridge") {
     network_ = default_bridge_network();
