@@ -69,7 +69,7 @@ TEST(ImportChange, CmdEnvWorkdir) {
 
 TEST(ImportChange, RefusesWhatItCannotDo) {
   ImageDefaults d;
-  EXPECT_FALSE(apply_change("EXPOSE 80", d));
+  EXPECT_FALSE(apply_change("HEALTHCHECK NONE", d));
   EXPECT_FALSE(apply_change("CMD", d));
   EXPECT_FALSE(apply_change("CMD [1]", d));
   EXPECT_FALSE(apply_change("CMD [", d));

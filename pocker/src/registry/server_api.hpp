@@ -13,7 +13,7 @@
 #include "pocker/fd.hpp"
 #include "server_store.hpp"
 
-namespace pocker::registry {
+namespace pocker::registry_server {
 
 class Htpasswd;
 
@@ -51,4 +51,4 @@ struct Response {
 // Answers one request (auth is checked when `users` is given).
 Response handle(Store& store, Htpasswd* users, const Request& request);
 
-}  // namespace pocker::registry
+}  // namespace pocker::registry_server

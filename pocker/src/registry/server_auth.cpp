@@ -15,7 +15,7 @@
 
 #include "../image/layout_files.hpp"
 
-namespace pocker::registry {
+namespace pocker::registry_server {
 namespace {
 
 constexpr const char* kCryptSoname = "libcrypt.so.1";
@@ -118,4 +118,4 @@ std::string Htpasswd::check(const std::string& header) {
   return user;
 }
 
-}  // namespace pocker::registry
+}  // namespace pocker::registry_server

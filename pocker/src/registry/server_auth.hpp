@@ -10,7 +10,7 @@
 
 #include "pocker/error.hpp"
 
-namespace pocker::registry {
+namespace pocker::registry_server {
 
 class Htpasswd {
  public:
@@ -33,4 +33,4 @@ class Htpasswd {
   std::map<std::string, std::string> verified_;
 };
 
-}  // namespace pocker::registry
+}  // namespace pocker::registry_server

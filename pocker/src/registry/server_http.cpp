@@ -41,8 +41,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-using registry::Request;
-using registry::Response;
+using registry_server::Request;
+using registry_server::Response;
 
 // A connection that neither sends nor receives for this long is cut: a
 // client that stalls must not hold one of the threads for ever.
@@ -129,7 +129,7 @@ void lingering_close(int fd) {
 
 class Server {
  public:
-  Server(registry::Store& store, registry::Htpasswd* users) : store_(store), users_(users) {}
+  Server(registry_server::Store& store, registry_server::Htpasswd* users) : store_(store), users_(users) {}
 
   void serve(Connection& conn, tcp::socket sock) {
     std::string remote = "?";
@@ -198,7 +198,7 @@ class Server {
     };
     if (trace_enabled()) trace_request(remote, req, target, msg.version());
 
-    Response res = registry::handle(store_, users_, req);
+    Response res = registry_server::handle(store_, users_, req);
     // No body after a HEAD, error bodies included: the client would read
     // it as the start of the next response.
     if (req.method == "HEAD") res.head = true;
@@ -260,8 +260,8 @@ class Server {
     trace_line(text);
   }
 
-  registry::Store& store_;
-  registry::Htpasswd* users_;
+  registry_server::Store& store_;
+  registry_server::Htpasswd* users_;
   std::atomic<bool> stopping_{false};
 };
 
@@ -301,8 +301,8 @@ Result<Fd> signal_fd() {
 
 Result<void> serve_registry(const RegistryServerOptions& options) {
   tcp::endpoint endpoint = TRY(parse_addr(options.addr));
-  std::optional<registry::Htpasswd> users;
-  if (!options.htpasswd.empty()) users.emplace(TRY(registry::Htpasswd::load(options.htpasswd)));
+  std::optional<registry_server::Htpasswd> users;
+  if (!options.htpasswd.empty()) users.emplace(TRY(registry_server::Htpasswd::load(options.htpasswd)));
   if (options.root.empty()) return user_error("registry serve: no root directory");
   Fd signals = TRY(signal_fd());
 
@@ -316,7 +316,7 @@ Result<void> serve_registry(const RegistryServerOptions& options) {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return user_error("listen on {}: {}", options.addr, ec.message());
-  std::unique_ptr<registry::Store> store = TRY(registry::Store::open(options.root));
+  std::unique_ptr<registry_server::Store> store = TRY(registry_server::Store::open(options.root));
   tcp::endpoint bound = acceptor.local_endpoint(ec);
   std::string where = (bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string()) +
                       ":" + std::to_string(bound.port());

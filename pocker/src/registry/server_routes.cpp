@@ -23,7 +23,7 @@
 #include "server_api.hpp"
 #include "server_auth.hpp"
 
-namespace pocker::registry {
+namespace pocker::registry_server {
 namespace {
 
 using nlohmann::json;
@@ -335,4 +335,4 @@ Response handle(Store& store, Htpasswd* users, const Request& req) {
   return r;
 }
 
-}  // namespace pocker::registry
+}  // namespace pocker::registry_server

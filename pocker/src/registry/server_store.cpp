@@ -17,7 +17,7 @@
 #include "pocker/reference.hpp"
 #include "pocker/registry_server.hpp"
 
-namespace pocker::registry {
+namespace pocker::registry_server {
 namespace {
 
 using nlohmann::json;
@@ -270,4 +270,4 @@ ApiResult<std::vector<std::string>> Store::tags(const std::string& repo) const {
   return tags;
 }
 
-}  // namespace pocker::registry
+}  // namespace pocker::registry_server

@@ -18,7 +18,7 @@
 #include "pocker/fd.hpp"
 #include "pocker/layout.hpp"
 
-namespace pocker::registry {
+namespace pocker::registry_server {
 
 /// An error of the distribution spec: its code (BLOB_UNKNOWN, ...), the
 /// HTTP status it goes with, and a message for the client.
@@ -127,4 +127,4 @@ class Store {
 /// The spec's error for a code, with the status it goes with.
 ApiError api_error(std::string_view code, std::string detail = {});
 
-}  // namespace pocker::registry
+}  // namespace pocker::registry_server

@@ -16,7 +16,7 @@
 #include "server_store.hpp"
 #include "pocker/reference.hpp"
 
-namespace pocker::registry {
+namespace pocker::registry_server {
 namespace {
 
 constexpr size_t kMaxUploads = 128;                    // open at once, each an open file
@@ -197,4 +197,4 @@ void Store::drop_uploads() {
   uploads_.clear();
 }
 
-}  // namespace pocker::registry
+}  // namespace pocker::registry_server
