@@ -64,8 +64,8 @@ class AttachServer {
  public:
   AttachServer() = default;
   ~AttachServer();
-  AttachServer(AttachServer&&) = default;
-  AttachServer& operator=(AttachServer&&) = default;
+  AttachServer(AttachServer&&) = default;             ///< movable: one owner at a time
+  AttachServer& operator=(AttachServer&&) = default;  ///< movable: one owner at a time
 
   /// Listens on `<dir>/attach.sock`. `log` is the container's log file:
   /// without a pty the container writes there itself, and the server sends

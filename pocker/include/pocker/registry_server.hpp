@@ -62,7 +62,7 @@ bool is_valid_repository_name(std::string_view name);
 /// True when `tag` fits `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
 bool is_valid_tag(std::string_view tag);
 
-/// One page of a tag list (GET /v2/<name>/tags/list?n=&last=).
+/// One page of a tag list (`GET /v2/NAME/tags/list?n=&last=`).
 struct TagPage {
   std::vector<std::string> tags;  ///< the tags of this page, sorted
   bool more = false;              ///< true when tags after this page remain
