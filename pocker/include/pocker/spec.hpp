@@ -94,5 +94,8 @@ Result<std::vector<std::string>> build_env(const std::vector<std::string>& user_
 
 /// Returns 64 random hex characters from getrandom(2).
 std::string new_container_id();
+/// `bytes` random bytes from getrandom(2), as lower-case hex (ids of
+/// containers, networks and registry uploads).
+std::string random_hex(size_t bytes);
 
 }  // namespace pocker

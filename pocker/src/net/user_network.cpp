@@ -1,5 +1,6 @@
 // User-defined networks: the store's definitions and the host's parts
 // (see pocker/user_network.hpp for why there are two).
+#include "pocker/spec.hpp"
 #include "pocker/user_network.hpp"
 
 #include <dirent.h>
@@ -28,17 +29,7 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string random_id() {
-  unsigned char bytes[32];
-  size_t got = 0;
-  while (got < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-  }
-  std::string id;
-  for (unsigned char b : bytes) id += fmt::format("{:02x}", b);
-  return id;
-}
+std::string random_id() { return random_hex(32); }
 
 std::string now_text() {
   struct timespec ts;

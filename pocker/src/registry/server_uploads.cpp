@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "server_store.hpp"
+#include "pocker/spec.hpp"
 #include "pocker/reference.hpp"
 
 namespace pocker::registry_server {
@@ -23,21 +24,7 @@ constexpr size_t kMaxUploads = 128;                    // open at once, each an 
 constexpr auto kUploadIdle = std::chrono::minutes(10);  // after which a full table drops one
 constexpr size_t kCopyBuffer = 1 << 20;
 
-std::string random_id() {
-  unsigned char bytes[16];
-  size_t got = 0;
-  while (got < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id += kHex[b >> 4];
-    id += kHex[b & 15];
-  }
-  return id;
-}
+std::string random_id() { return random_hex(16); }
 
 }  // namespace
 

@@ -42,20 +42,22 @@ Result<std::vector<std::string>> build_env(const std::vector<std::string>& user_
   return env;
 }
 
-std::string new_container_id() {
-  unsigned char bytes[32];
+std::string random_hex(size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
   size_t got = 0;
-  while (got < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+  while (got < bytes) {
+    ssize_t n = ::getrandom(raw.data() + got, bytes - got, 0);
     if (n > 0) got += static_cast<size_t>(n);
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
-  for (unsigned char b : bytes) {
+  for (unsigned char b : raw) {
     id.push_back(kHex[b >> 4]);
     id.push_back(kHex[b & 15]);
   }
   return id;
 }
+
+std::string new_container_id() { return random_hex(32); }
 
 }  // namespace pocker
